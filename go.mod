@@ -1,0 +1,3 @@
+module github.com/ksefkit/ksefkit
+
+go 1.26
