@@ -1,0 +1,121 @@
+//go:build !wasip1 && !js
+
+// Package nethttp is the native transport driver: a transport.Doer over
+// net/http with TLS verification always on and proxies taken from the
+// environment (HTTPS_PROXY, NO_PROXY). It is kept out of the wasm build,
+// where the host performs HTTP instead.
+package nethttp
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/transport"
+)
+
+// DefaultMaxResponseBytes caps a response body so that a broken or hostile
+// server cannot exhaust memory. Invoices are ≤ 3 MB; JSON answers are small.
+const DefaultMaxResponseBytes = 64 << 20
+
+// Options configure the driver.
+type Options struct {
+	// MaxResponseBytes caps response bodies (default DefaultMaxResponseBytes).
+	MaxResponseBytes int64
+	// RootCAs, when set, replaces the system roots (e.g. a corporate proxy CA).
+	// Verification itself can never be switched off.
+	TLSConfig *tls.Config
+	// UserAgent is sent with every request.
+	UserAgent string
+}
+
+// Doer performs requests with net/http.
+type Doer struct {
+	client   *http.Client
+	maxBytes int64
+	ua       string
+}
+
+// New returns a driver with its own connection pool.
+func New(o Options) *Doer {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = http.ProxyFromEnvironment
+	tr.MaxIdleConnsPerHost = 16
+	tr.ResponseHeaderTimeout = 0 // the per-attempt context deadline bounds it
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if o.TLSConfig != nil {
+		cfg = o.TLSConfig.Clone()
+		if cfg.MinVersion < tls.VersionTLS12 {
+			cfg.MinVersion = tls.VersionTLS12
+		}
+	}
+	cfg.InsecureSkipVerify = false
+	tr.TLSClientConfig = cfg
+	max := o.MaxResponseBytes
+	if max <= 0 {
+		max = DefaultMaxResponseBytes
+	}
+	return &Doer{
+		client: &http.Client{
+			Transport: tr,
+			// KSeF never redirects; following one could carry a bearer token
+			// somewhere unexpected, so a redirect is returned as-is.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		maxBytes: max,
+		ua:       o.UserAgent,
+	}
+}
+
+// Do performs one exchange.
+func (d *Doer) Do(ctx context.Context, r *transport.Request) (*transport.Response, error) {
+	var body io.Reader
+	if r.Body != nil {
+		body = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, body)
+	if err != nil {
+		return nil, errs.Wrap(errs.InputInvalid, err, "%s: cannot build request", r.Route)
+	}
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if d.ua != "" && req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", d.ua)
+	}
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, d.maxBytes+1))
+	if err != nil {
+		return nil, classify(err)
+	}
+	if int64(len(data)) > d.maxBytes {
+		return nil, errs.New(errs.Protocol, "%s: response body larger than %d bytes", r.Route, d.maxBytes)
+	}
+	return &transport.Response{Status: resp.StatusCode, Header: transport.Header(resp.Header), Body: data}, nil
+}
+
+// classify keeps context errors recognisable (errors.Is) and labels the rest.
+func classify(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	var ue interface{ Timeout() bool }
+	if errors.As(err, &ue) && ue.Timeout() {
+		return fmt.Errorf("%w: %v", context.DeadlineExceeded, err)
+	}
+	return err
+}
+
+// compile-time check
+var _ transport.Doer = (*Doer)(nil)
