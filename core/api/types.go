@@ -203,3 +203,11 @@ func (p PublicKeyCertificate) HasUsage(u string) bool {
 	}
 	return false
 }
+
+// String shows the validity, never the token.
+func (t TokenInfo) String() string {
+	return "token(redacted, valid until " + t.ValidUntil.Format(time.RFC3339) + ")"
+}
+
+// GoString is String for %#v.
+func (t TokenInfo) GoString() string { return t.String() }

@@ -8,6 +8,7 @@
 package errs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -203,4 +204,16 @@ func CodeOf(err error) Code {
 		return ""
 	}
 	return As(err).Code
+}
+
+// FromContext turns a context error (or any error while waiting) into a
+// Timeout or Canceled error about what was being done.
+func FromContext(err error, what string) *Error {
+	if e, ok := err.(*Error); ok {
+		return e
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return Wrap(Timeout, err, "%s: deadline exceeded", what)
+	}
+	return Wrap(Canceled, err, "%s: canceled", what)
 }

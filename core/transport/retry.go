@@ -97,7 +97,7 @@ func (s *Sender) Send(ctx context.Context, req *Request) (*Response, error) {
 
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
-			return nil, contextError(err, req.Route)
+			return nil, errs.FromContext(err, req.Route)
 		}
 		timeout := p.AttemptTimeout
 		if left := deadline.Sub(clock.Now()); left < timeout {
@@ -117,7 +117,7 @@ func (s *Sender) Send(ctx context.Context, req *Request) (*Response, error) {
 		switch {
 		case err != nil:
 			if ctx.Err() != nil { // the caller gave up, not the attempt
-				return nil, contextError(ctx.Err(), req.Route)
+				return nil, errs.FromContext(ctx.Err(), req.Route)
 			}
 			te := transportError(err, req.Route, timeout)
 			if !req.Idempotent || attempt >= p.MaxAttempts {
@@ -163,7 +163,7 @@ func (s *Sender) Send(ctx context.Context, req *Request) (*Response, error) {
 		}
 		log.Info("ksef request retry", "route", req.Route, "attempt", attempt, "reason", reason, "delay", delay)
 		if err := clock.Sleep(ctx, delay); err != nil {
-			return nil, contextError(err, req.Route)
+			return nil, errs.FromContext(err, req.Route)
 		}
 	}
 }
@@ -182,13 +182,6 @@ func (s *Sender) jitter() float64 {
 		return s.Jitter()
 	}
 	return rand.Float64()
-}
-
-func contextError(err error, route string) *errs.Error {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return errs.Wrap(errs.Timeout, err, "%s: deadline exceeded", route)
-	}
-	return errs.Wrap(errs.Canceled, err, "%s: canceled", route)
 }
 
 func transportError(err error, route string, timeout time.Duration) *errs.Error {

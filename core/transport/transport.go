@@ -140,3 +140,35 @@ func ClockFrom(ctx context.Context, fallback Clock) Clock {
 	}
 	return fallback
 }
+
+// Parker is implemented by clocks under which a goroutine must not block on
+// a Go channel for long — the step/resume driver, where the host only runs
+// while an operation emits events. Await then polls with short sleeps, which
+// the host sees as ordinary sleep events.
+type Parker interface {
+	ParkInterval() time.Duration
+}
+
+// Await waits until done is closed or ctx ends, in a way that also works
+// under the step/resume driver (see Parker).
+func Await(ctx context.Context, clock Clock, done <-chan struct{}) error {
+	p, ok := clock.(Parker)
+	if !ok {
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	for {
+		select {
+		case <-done:
+			return nil
+		default:
+		}
+		if err := clock.Sleep(ctx, p.ParkInterval()); err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,244 @@
+// Package ksef is the public Go API of ksefkit: a Client bound to one KSeF
+// environment that authenticates (KSeF token or XAdES signature), keeps its
+// tokens fresh and calls the API. Everything the C library, the wasm module
+// and the Python and Node packages offer is built on this package through
+// the operation table (package ops).
+package ksef
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/ksefkit/ksefkit/core/api"
+	"github.com/ksefkit/ksefkit/core/auth"
+	"github.com/ksefkit/ksefkit/core/env"
+	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/ids"
+	"github.com/ksefkit/ksefkit/core/ippolicy"
+	"github.com/ksefkit/ksefkit/core/pubkeys"
+	"github.com/ksefkit/ksefkit/core/transport"
+)
+
+// Version of ksefkit.
+const Version = "0.1.0"
+
+// APIVersion is the KSeF API version the client was built against.
+const APIVersion = "2.6.0"
+
+// Config configures a Client. Only Environment (or BaseURL) is required.
+type Config struct {
+	// Environment is "test", "demo" or "prod".
+	Environment string
+	// BaseURL overrides the API base (the simulator, a proxy), including /v2.
+	BaseURL string
+	// Doer performs HTTP; nil means the native net/http driver (on wasm the
+	// host's driver is carried by the context instead).
+	Doer transport.Doer
+	// Clock tells time and waits; nil means the system clock.
+	Clock transport.Clock
+	// Retry bounds retries of single requests.
+	Retry transport.RetryPolicy
+	// Poll bounds authentication status polling.
+	Poll auth.PollPolicy
+	// RefreshLeeway is how long before expiry tokens are renewed (default 60 s).
+	RefreshLeeway time.Duration
+	// Logger receives retries, refreshes and system warnings; never secrets.
+	Logger *slog.Logger
+	// UserAgent is sent with every request.
+	UserAgent string
+}
+
+// Client is safe for concurrent use.
+type Client struct {
+	env     env.Environment
+	api     *api.Client
+	keys    *pubkeys.Store
+	flow    *auth.Flow
+	session *auth.Session
+	logger  *slog.Logger
+}
+
+// New builds a client. It performs no network call.
+func New(cfg Config) (*Client, error) {
+	e, err := env.Resolve(cfg.Environment, cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	clock := cfg.Clock
+	if clock == nil {
+		clock = transport.SystemClock{}
+	}
+	doer := cfg.Doer
+	if doer == nil {
+		doer = defaultDoer(cfg.UserAgent)
+	}
+	ua := cfg.UserAgent
+	if ua == "" {
+		ua = "ksefkit/" + Version
+	}
+	a := &api.Client{
+		BaseURL:   e.APIBase,
+		Sender:    &transport.Sender{Doer: doer, Clock: clock, Policy: cfg.Retry, Logger: logger},
+		Logger:    logger,
+		UserAgent: ua,
+	}
+	keys := &pubkeys.Store{Fetch: a.PublicKeyCertificates, Now: clock.Now}
+	flow := &auth.Flow{API: a, Keys: keys, Clock: clock, Poll: cfg.Poll, Logger: logger}
+	return &Client{
+		env: e, api: a, keys: keys, flow: flow, logger: logger,
+		session: &auth.Session{Flow: flow, Leeway: cfg.RefreshLeeway},
+	}, nil
+}
+
+// Environment returns the environment the client talks to.
+func (c *Client) Environment() env.Environment { return c.env }
+
+// API gives the wire-level client for endpoints the typed API does not cover yet.
+func (c *Client) API() *api.Client { return c.api }
+
+// Keys gives the KSeF public key store.
+func (c *Client) Keys() *pubkeys.Store { return c.keys }
+
+// AuthInfo describes the current authentication without any token.
+type AuthInfo struct {
+	ReferenceNumber        string                `json:"referenceNumber"`
+	Context                ids.ContextIdentifier `json:"context"`
+	Method                 string                `json:"method"`
+	AccessTokenValidUntil  time.Time             `json:"accessTokenValidUntil"`
+	RefreshTokenValidUntil time.Time             `json:"refreshTokenValidUntil"`
+	AuthenticatedAt        time.Time             `json:"authenticatedAt"`
+	RefreshedAt            *time.Time            `json:"refreshedAt,omitempty"`
+}
+
+func infoOf(t *auth.Tokens) *AuthInfo {
+	if t == nil {
+		return nil
+	}
+	i := &AuthInfo{
+		ReferenceNumber: t.ReferenceNumber, Context: t.Context, Method: t.Method,
+		AccessTokenValidUntil: t.Access.ValidUntil.Time, RefreshTokenValidUntil: t.Refresh.ValidUntil.Time,
+		AuthenticatedAt: t.AuthenticatedAt,
+	}
+	if !t.RefreshedAt.IsZero() {
+		r := t.RefreshedAt
+		i.RefreshedAt = &r
+	}
+	return i
+}
+
+// TokenAuth is a KSeF-token authentication request.
+type TokenAuth struct {
+	// Token as KSeF issued it. Secret.
+	Token string
+	// Context to act in; for a NIP context ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}.
+	Context ids.ContextIdentifier
+	// Policy optionally restricts the access token to some IPv4 addresses.
+	Policy *ippolicy.Policy
+}
+
+// AuthenticateWithToken authenticates with a KSeF token. The token is kept
+// to authenticate again when the refresh token expires.
+func (c *Client) AuthenticateWithToken(ctx context.Context, a TokenAuth) (*AuthInfo, error) {
+	return c.Authenticate(ctx, &auth.KSeFToken{Token: a.Token, Ctx: a.Context, Policy: a.Policy})
+}
+
+// Authenticate runs the flow for any credential (KSeF token, XAdES).
+func (c *Client) Authenticate(ctx context.Context, cred auth.Credential) (*AuthInfo, error) {
+	t, err := c.session.Authenticate(ctx, cred)
+	if err != nil {
+		return nil, err
+	}
+	return infoOf(t), nil
+}
+
+// Auth returns the current authentication, or nil.
+func (c *Client) Auth() *AuthInfo { return infoOf(c.session.Tokens()) }
+
+// Tokens returns the current tokens (secrets!) for callers that must persist
+// them or use them elsewhere; nil when not authenticated.
+func (c *Client) Tokens() *auth.Tokens { return c.session.Tokens() }
+
+// RestoreTokens installs previously obtained tokens. Without a credential,
+// the client cannot authenticate again when the refresh token expires.
+func (c *Client) RestoreTokens(t *auth.Tokens) { c.session.Restore(t) }
+
+// Refresh obtains a new access token now.
+func (c *Client) Refresh(ctx context.Context) (*AuthInfo, error) {
+	t, err := c.session.Refresh(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return infoOf(t), nil
+}
+
+// AccessToken returns a valid access token, renewing it when needed.
+func (c *Client) AccessToken(ctx context.Context) (string, error) { return c.session.AccessToken(ctx) }
+
+// AuthSessions returns one page of the context's authentication sessions
+// (pageSize 10–100, 0 for the server default).
+func (c *Client) AuthSessions(ctx context.Context, pageSize int, continuationToken string) (*api.AuthSessionsPage, error) {
+	if pageSize != 0 && (pageSize < 10 || pageSize > 100) {
+		return nil, errs.Invalid("pageSize", "pageSize must be between 10 and 100, got %d", pageSize)
+	}
+	tok, err := c.AccessToken(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.api.AuthSessions(ctx, tok, pageSize, continuationToken)
+}
+
+// MaxPages bounds AllAuthSessions against a server that never ends paging.
+const MaxPages = 1000
+
+// AllAuthSessions follows continuation tokens to the last page.
+func (c *Client) AllAuthSessions(ctx context.Context) ([]api.AuthSession, error) {
+	var all []api.AuthSession
+	cont := ""
+	for page := 0; page < MaxPages; page++ {
+		p, err := c.AuthSessions(ctx, 100, cont)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, p.Items...)
+		if p.ContinuationToken == "" {
+			return all, nil
+		}
+		if p.ContinuationToken == cont {
+			return nil, errs.New(errs.Protocol, "GET /auth/sessions returned the same continuation token twice")
+		}
+		cont = p.ContinuationToken
+	}
+	return nil, errs.New(errs.Protocol, "GET /auth/sessions did not finish within %d pages", MaxPages)
+}
+
+// RevokeSession revokes the authentication session with the given reference
+// number; "" revokes the current one, after which the client forgets its
+// tokens and credential (already issued access tokens stay valid on the
+// server until they expire).
+func (c *Client) RevokeSession(ctx context.Context, referenceNumber string) error {
+	t := c.session.Tokens()
+	if t == nil {
+		return errs.New(errs.NotAuthenticated, "the client is not authenticated")
+	}
+	if referenceNumber == "" || referenceNumber == t.ReferenceNumber {
+		tok, err := c.AccessToken(ctx)
+		if err != nil {
+			return err
+		}
+		if err := c.api.RevokeCurrentSession(ctx, tok); err != nil {
+			return err
+		}
+		c.session.Forget()
+		return nil
+	}
+	tok, err := c.AccessToken(ctx)
+	if err != nil {
+		return err
+	}
+	return c.api.RevokeSession(ctx, tok, referenceNumber)
+}

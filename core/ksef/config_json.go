@@ -1,0 +1,82 @@
+package ksef
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ksefkit/ksefkit/core/auth"
+	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/transport"
+)
+
+// JSONConfig is the client configuration as the C ABI, the wasm module and
+// the bindings pass it: durations in milliseconds, no Go types.
+type JSONConfig struct {
+	Environment string `json:"environment,omitempty" doc:"test, demo or prod"`
+	BaseURL     string `json:"baseUrl,omitempty" doc:"custom API base including /v2 (simulator, proxy); http only for loopback"`
+	UserAgent   string `json:"userAgent,omitempty"`
+	// Retry policy of single requests.
+	MaxAttempts      int   `json:"maxAttempts,omitempty" doc:"attempts per request including the first (default 5)"`
+	RequestTimeoutMs int64 `json:"requestTimeoutMs,omitempty" doc:"one attempt (default 60000)"`
+	TotalTimeoutMs   int64 `json:"totalTimeoutMs,omitempty" doc:"one request with all its retries (default 180000)"`
+	MaxRetryAfterMs  int64 `json:"maxRetryAfterMs,omitempty" doc:"longest Retry-After honoured (default 120000)"`
+	BackoffMs        int64 `json:"backoffMs,omitempty" doc:"first backoff after a 5xx or transport error (default 500)"`
+	// Authentication polling.
+	PollInitialMs int64 `json:"pollInitialMs,omitempty" doc:"first wait between status checks (default 250)"`
+	PollMaxMs     int64 `json:"pollMaxMs,omitempty" doc:"longest wait between status checks (default 2000)"`
+	PollTimeoutMs int64 `json:"pollTimeoutMs,omitempty" doc:"give up polling after (default 180000)"`
+	// RefreshLeewayMs renews tokens this long before they expire (default 60000).
+	RefreshLeewayMs int64 `json:"refreshLeewayMs,omitempty"`
+	// LogLevel sends logs to stderr: "debug", "info", "warn", "error" or "off" (default).
+	LogLevel string `json:"logLevel,omitempty"`
+}
+
+func ms(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
+
+// ParseJSONConfig reads a JSONConfig strictly (unknown fields are errors, so
+// a misspelt option is not silently ignored).
+func ParseJSONConfig(data []byte) (Config, error) {
+	var j JSONConfig
+	if len(bytes.TrimSpace(data)) > 0 && string(bytes.TrimSpace(data)) != "null" {
+		d := json.NewDecoder(bytes.NewReader(data))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&j); err != nil {
+			return Config{}, errs.Wrap(errs.InputInvalid, err, "client configuration")
+		}
+	}
+	for name, v := range map[string]int64{
+		"requestTimeoutMs": j.RequestTimeoutMs, "totalTimeoutMs": j.TotalTimeoutMs, "maxRetryAfterMs": j.MaxRetryAfterMs,
+		"backoffMs": j.BackoffMs, "pollInitialMs": j.PollInitialMs, "pollMaxMs": j.PollMaxMs, "pollTimeoutMs": j.PollTimeoutMs,
+		"refreshLeewayMs": j.RefreshLeewayMs, "maxAttempts": int64(j.MaxAttempts),
+	} {
+		if v < 0 {
+			return Config{}, errs.Invalid(name, "%s must not be negative", name)
+		}
+	}
+	cfg := Config{
+		Environment: j.Environment, BaseURL: j.BaseURL, UserAgent: j.UserAgent,
+		Retry: transport.RetryPolicy{
+			MaxAttempts: j.MaxAttempts, AttemptTimeout: ms(j.RequestTimeoutMs), TotalTimeout: ms(j.TotalTimeoutMs),
+			MaxRetryAfter: ms(j.MaxRetryAfterMs), BaseDelay: ms(j.BackoffMs),
+		},
+		Poll:          auth.PollPolicy{Initial: ms(j.PollInitialMs), Max: ms(j.PollMaxMs), Timeout: ms(j.PollTimeoutMs)},
+		RefreshLeeway: ms(j.RefreshLeewayMs),
+	}
+	switch strings.ToLower(j.LogLevel) {
+	case "", "off", "none":
+	case "debug", "info", "warn", "error":
+		var lvl slog.Level
+		_ = lvl.UnmarshalText([]byte(j.LogLevel))
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	default:
+		return Config{}, errs.Invalid("logLevel", "logLevel must be debug, info, warn, error or off, got %q", j.LogLevel)
+	}
+	if cfg.Environment == "" && cfg.BaseURL == "" {
+		return Config{}, errs.Invalid("environment", "environment (test, demo, prod) or baseUrl is required")
+	}
+	return cfg, nil
+}

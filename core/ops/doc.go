@@ -1,0 +1,67 @@
+package ops
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Markdown renders the reference of every operation (docs/ops.md).
+func (t *Table) Markdown() string {
+	var b strings.Builder
+	b.WriteString("# ksefkit operations\n\n")
+	b.WriteString("<!-- Generated from the operation table (core/ops) by `make docs`; do not edit by hand. A test fails when this file is stale. -->\n\n")
+	b.WriteString("Every operation takes a JSON object and answers with the envelope `{\"ok\":true,\"result\":…,\"warnings\":[…]}` or\n")
+	b.WriteString("`{\"ok\":false,\"error\":{\"code\",\"message\",…}}`. The same names are used by the C ABI (`ksef_call`, `ksef_start`),\n")
+	b.WriteString("the wasm module, and the Python and Node packages. Operations marked *client* need a client handle;\n")
+	b.WriteString("operations marked *network* talk to KSeF.\n\n")
+	b.WriteString("| operation | client | network | summary |\n| --- | --- | --- | --- |\n")
+	for _, op := range t.All() {
+		fmt.Fprintf(&b, "| [`%s`](#%s) | %s | %s | %s |\n", op.Name, anchor(op.Name), yes(op.NeedsClient), yes(op.Network), firstSentence(op.Summary))
+	}
+	for _, op := range t.All() {
+		fmt.Fprintf(&b, "\n## %s\n\n%s\n\n", op.Name, op.Summary)
+		b.WriteString("**Input**\n\n")
+		writeFields(&b, Fields(op.inType), "")
+		b.WriteString("\n**Result**\n\n")
+		writeFields(&b, Fields(op.outType), "")
+	}
+	b.WriteString("\n## Errors\n\nSee the `code` values in `core/errs/errs.go`: ")
+	b.WriteString("`input.invalid`, `ksef.api`, `ksef.auth_failed`, `ksef.unauthorized`, `ksef.forbidden`, `ksef.rate_limited`, `ksef.gone`, ")
+	b.WriteString("`auth.required`, `ksef.protocol`, `transport`, `timeout`, `canceled`, `crypto`, `signature.invalid`, `op.unknown`, `handle.invalid`, `internal`.\n")
+	return b.String()
+}
+
+func writeFields(b *strings.Builder, fs []Field, indent string) {
+	if len(fs) == 0 && indent == "" {
+		b.WriteString("none (`{}`)\n")
+		return
+	}
+	for _, f := range fs {
+		opt := ""
+		if f.Optional {
+			opt = ", optional"
+		}
+		doc := ""
+		if f.Doc != "" {
+			doc = " — " + f.Doc
+		}
+		fmt.Fprintf(b, "%s- `%s` (%s%s)%s\n", indent, f.Name, f.Type, opt, doc)
+		writeFields(b, f.Fields, indent+"  ")
+	}
+}
+
+func anchor(name string) string { return strings.ReplaceAll(name, ".", "") }
+
+func yes(v bool) string {
+	if v {
+		return "yes"
+	}
+	return ""
+}
+
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i > 0 {
+		return s[:i+1]
+	}
+	return s
+}

@@ -1,0 +1,93 @@
+package ops
+
+import (
+	"reflect"
+	"strings"
+	"time"
+)
+
+// Field documents one JSON field of an operation's input or output.
+type Field struct {
+	Name     string  `json:"name"`
+	Type     string  `json:"type"`
+	Optional bool    `json:"optional,omitempty"`
+	Doc      string  `json:"doc,omitempty"`
+	Fields   []Field `json:"fields,omitempty"`
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// Fields describes the JSON shape of t from its struct tags (json, doc).
+func Fields(t reflect.Type) []Field { return fields(t, 0) }
+
+func fields(t reflect.Type, depth int) []Field {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || t == timeType || depth > 4 {
+		return nil
+	}
+	var out []Field
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			out = append(out, fields(f.Type, depth)...)
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		ft := f.Type
+		fd := Field{Name: name, Type: typeName(ft), Optional: strings.Contains(opts, "omitempty") || ft.Kind() == reflect.Pointer, Doc: f.Tag.Get("doc")}
+		for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct && ft != timeType && !isScalarStruct(ft) {
+			fd.Fields = fields(ft, depth+1)
+		}
+		out = append(out, fd)
+	}
+	return out
+}
+
+// isScalarStruct reports struct types that marshal to a JSON scalar.
+func isScalarStruct(t reflect.Type) bool {
+	_, ok := reflect.New(t).Interface().(interface{ MarshalJSON() ([]byte, error) })
+	return ok
+}
+
+func typeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return typeName(t.Elem())
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "base64"
+		}
+		return typeName(t.Elem()) + "[]"
+	case reflect.Map:
+		return "object"
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "bool"
+	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint32, reflect.Uint64, reflect.Float64:
+		return "number"
+	case reflect.Interface:
+		return "any"
+	case reflect.Struct:
+		if t == timeType || isScalarStruct(t) {
+			return "date-time"
+		}
+		return "object"
+	}
+	return t.Kind().String()
+}
