@@ -1,0 +1,38 @@
+/* Small helpers shared by the C examples and tests (header-only so every
+   program stays a single file to compile). */
+#ifndef KSEF_EXAMPLES_UTIL_H
+#define KSEF_EXAMPLES_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksef.h"
+
+/* call_op runs one operation and returns the malloc'ed envelope (free with
+   ksef_free); *rc receives the return code. */
+static inline char *call_op(ksef_client_t c, const char *op, const char *in, int *rc) {
+    char *out = NULL;
+    size_t len = 0;
+    int r = ksef_call(c, op, strlen(op), in, in ? strlen(in) : 0, &out, &len);
+    if (rc) *rc = r;
+    return out;
+}
+
+/* json_str copies the string value of the first "key":"…" in json into buf
+   (good enough for the flat values the examples print; real programs use a
+   JSON parser). */
+static inline const char *json_str(const char *json, const char *key, char *buf, size_t n) {
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s\":\"", key);
+    const char *p = json ? strstr(json, pat) : NULL;
+    buf[0] = 0;
+    if (!p) return buf;
+    p += strlen(pat);
+    size_t i = 0;
+    while (*p && *p != '"' && i + 1 < n) buf[i++] = *p++;
+    buf[i] = 0;
+    return buf;
+}
+
+#endif
