@@ -1,0 +1,52 @@
+package sim
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// bearer authenticates a request with one of the simulator's tokens of an
+// allowed type and returns its claims. On failure it has already answered:
+// 401 for a missing, forged, expired or wrong-type token; 403 ip-not-allowed
+// when an access token is used from an address its authorization policy
+// does not allow.
+func (s *Server) bearer(w http.ResponseWriter, r *http.Request, types ...string) (claims, bool) {
+	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	raw = strings.TrimSpace(raw)
+	if !ok || raw == "" {
+		s.unauthorized(w, r, "Wymagane jest uwierzytelnienie.")
+		return claims{}, false
+	}
+	c, err := s.verify(raw)
+	switch {
+	case errors.Is(err, errTokenExpired):
+		s.unauthorized(w, r, "Token wygasł.")
+		return claims{}, false
+	case err != nil:
+		s.unauthorized(w, r, "Nieprawidłowy token.")
+		return claims{}, false
+	case !slices.Contains(types, c.Typ):
+		s.unauthorized(w, r, "Nieprawidłowy typ tokena ("+c.Typ+"); oczekiwano "+strings.Join(types, " lub ")+".")
+		return claims{}, false
+	}
+	s.mu.Lock()
+	op := s.ops[c.Arn]
+	var allowed bool
+	if op != nil {
+		allowed = c.Typ != typAccess || op.policy.Allows(clientIP(r))
+	}
+	s.mu.Unlock()
+	if op == nil {
+		s.unauthorized(w, r, "Nieprawidłowy token.")
+		return claims{}, false
+	}
+	if !allowed {
+		s.forbidden(w, r, "ip-not-allowed",
+			"Żądanie pochodzi z adresu IP innego niż wskazany podczas uwierzytelnienia.",
+			map[string]any{"clientIp": clientIP(r)})
+		return claims{}, false
+	}
+	return c, true
+}

@@ -1,0 +1,292 @@
+// Package sim is a stateful stand-in for the KSeF API v2 (Poland's national
+// e-invoicing system) that runs on loopback, with real cryptography.
+//
+// It serves the authentication part of the API under /v2 exactly like
+// https://api-test.ksef.mf.gov.pl/v2: its own RSA-2048 keys for both key
+// usages, KSeF tokens decrypted with RSA-OAEP and checked against the
+// challenge, the asynchronous authentication status, one-shot redeem,
+// refresh, authentication sessions with revocation, IP authorization
+// policies, and the /testdata helpers that authentication depends on.
+// Every request it receives and every response it sends is validated
+// against the official OpenAPI document embedded in the package; mismatches
+// are logged, recorded (SpecViolations) and, in strict mode, answered with
+// KSeF's 400/21405 (request) or a 500 (response).
+//
+// Faults — 429 with Retry-After, 5xx, dropped connections, slow answers,
+// key rotation, authentication status 550 — can be injected per operation
+// and per call (see Fault and ParseFault).
+//
+// Endpoints under /v2/_sim/ are NOT part of KSeF: they control the
+// simulator (issue KSeF tokens, configure faults, inspect state) and are
+// neither validated nor subject to faults.
+//
+// Typical use in a Go test:
+//
+//	srv, err := sim.New(sim.Options{})
+//	…
+//	if err := srv.Start("127.0.0.1:0"); err != nil { … }
+//	defer srv.Close()
+//	tok, _ := srv.IssueToken(sim.TokenRequest{Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}})
+//	// point the client at srv.URL() and authenticate with tok.Token
+package sim
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// NoAuthDelay as Options.AuthDelay makes the first status poll terminal.
+const NoAuthDelay = -1
+
+// Options configure a Server. The zero value is a strict simulator with
+// KSeF's lifetimes.
+type Options struct {
+	// Clock returns the current time (default time.Now). Tests can move it
+	// forward to expire challenges and tokens.
+	Clock func() time.Time
+	// Logger receives the simulator's log (default: discarded). Token values
+	// are never logged, only reference numbers.
+	Logger *slog.Logger
+
+	AccessTokenTTL  time.Duration // default 15 min
+	RefreshTokenTTL time.Duration // default 7 days
+	AuthTokenTTL    time.Duration // authenticationToken, default 45 min
+	ChallengeTTL    time.Duration // default 10 min
+
+	// AuthDelay is how many polls of GET /auth/{ref} answer 100 ("in
+	// progress") before the terminal status. 0 means the default, 1;
+	// NoAuthDelay means none.
+	AuthDelay int
+
+	// NoStrict only logs and records spec violations instead of answering
+	// them (400/21405 for requests, 500 for responses).
+	NoStrict bool
+
+	// Faults to inject from the start (see Fault).
+	Faults []Fault
+}
+
+// Server is one simulated KSeF API with its own keys and state. All methods
+// are safe for concurrent use.
+type Server struct {
+	opts   Options
+	log    *slog.Logger
+	now    func() time.Time
+	spec   *apiSpec
+	mux    *http.ServeMux // KSeF operations, patterns "METHOD /v2/path"
+	simMux *http.ServeMux // /v2/_sim control endpoints
+	jwtKey []byte
+
+	// mangle, when set by a test, rewrites a response before it is
+	// validated, to prove that response violations are caught.
+	mangle func(status int, h http.Header, body []byte) (int, []byte)
+
+	keyMu            sync.RWMutex
+	tokenKey, symKey *keyPair
+
+	mu          sync.Mutex // guards the state below
+	challenges  map[string]*challenge
+	ops         map[string]*authOp
+	tokens      map[string]*ksefToken
+	persons     map[string]*person     // by NIP
+	subjects    map[string]*subjectRec // by NIP
+	grants      map[string]map[Identity]map[string]bool
+	blocked     map[string]bool // by context "Type:Value"
+	attachments map[string]bool // by NIP
+
+	faultMu sync.Mutex
+	faults  []*activeFault
+
+	violMu     sync.Mutex
+	violations []string
+
+	srvMu   sync.Mutex
+	httpSrv *http.Server
+	url     string
+}
+
+// New creates a simulator with fresh keys and empty state. It does not
+// listen; use Start, or mount Handler in a server of your own.
+func New(opts Options) (*Server, error) {
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	setDefault(&opts.AccessTokenTTL, 15*time.Minute)
+	setDefault(&opts.RefreshTokenTTL, 7*24*time.Hour)
+	setDefault(&opts.AuthTokenTTL, 45*time.Minute)
+	setDefault(&opts.ChallengeTTL, 10*time.Minute)
+	switch {
+	case opts.AuthDelay == 0:
+		opts.AuthDelay = 1
+	case opts.AuthDelay < 0:
+		opts.AuthDelay = 0
+	}
+	spec, err := loadSpec()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		opts:        opts,
+		log:         opts.Logger,
+		now:         opts.Clock,
+		spec:        spec,
+		jwtKey:      make([]byte, 32),
+		challenges:  map[string]*challenge{},
+		ops:         map[string]*authOp{},
+		tokens:      map[string]*ksefToken{},
+		persons:     map[string]*person{},
+		subjects:    map[string]*subjectRec{},
+		grants:      map[string]map[Identity]map[string]bool{},
+		blocked:     map[string]bool{},
+		attachments: map[string]bool{},
+	}
+	rand.Read(s.jwtKey)
+	if s.tokenKey, s.symKey, err = newKeySet(s.now()); err != nil {
+		return nil, err
+	}
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
+	for _, f := range opts.Faults {
+		if err := s.AddFault(f); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func setDefault(d *time.Duration, v time.Duration) {
+	if *d <= 0 {
+		*d = v
+	}
+}
+
+// routes registers the simulated KSeF operations (checked against the
+// OpenAPI document, so a typo cannot silently bypass validation) and the
+// simulator's own control endpoints.
+func (s *Server) routes() error {
+	api := []struct {
+		method, path string
+		h            http.HandlerFunc
+	}{
+		{"GET", "/security/public-key-certificates", s.handlePublicKeys},
+		{"POST", "/auth/challenge", s.handleChallenge},
+		{"POST", "/auth/ksef-token", s.handleKSeFToken},
+		{"POST", "/auth/xades-signature", s.handleXAdES},
+		{"GET", "/auth/{referenceNumber}", s.handleAuthStatus},
+		{"POST", "/auth/token/redeem", s.handleRedeem},
+		{"POST", "/auth/token/refresh", s.handleRefresh},
+		{"GET", "/auth/sessions", s.handleSessionList},
+		{"DELETE", "/auth/sessions/current", s.handleRevokeCurrent},
+		{"DELETE", "/auth/sessions/{referenceNumber}", s.handleRevokeSession},
+		{"POST", "/testdata/subject", s.handleSubjectCreate},
+		{"POST", "/testdata/subject/remove", s.handleSubjectRemove},
+		{"POST", "/testdata/person", s.handlePersonCreate},
+		{"POST", "/testdata/person/remove", s.handlePersonRemove},
+		{"POST", "/testdata/permissions", s.handlePermissionsGrant},
+		{"POST", "/testdata/permissions/revoke", s.handlePermissionsRevoke},
+		{"POST", "/testdata/context/block", s.handleContextBlock(true)},
+		{"POST", "/testdata/context/unblock", s.handleContextBlock(false)},
+		{"POST", "/testdata/attachment", s.handleAttachment(true)},
+		{"POST", "/testdata/attachment/revoke", s.handleAttachment(false)},
+	}
+	s.mux = http.NewServeMux()
+	for _, a := range api {
+		if item := s.spec.doc.Paths.Value(a.path); item == nil || item.GetOperation(a.method) == nil {
+			return fmt.Errorf("sim: %s %s is not in the OpenAPI document", a.method, a.path)
+		}
+		s.mux.HandleFunc(a.method+" /v2"+a.path, a.h)
+	}
+	s.simMux = http.NewServeMux()
+	s.simRoutes(s.simMux)
+	return nil
+}
+
+// Handler serves the simulator: KSeF paths under /v2 (base URL
+// "http://host:port/v2", like the real API) and control paths under /v2/_sim.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// Start listens on addr, which must be a loopback address ("127.0.0.1:0",
+// "[::1]:8080", "localhost:0" — never all interfaces), and serves in the
+// background. It returns once the listener is ready; URL then tells where.
+func (s *Server) Start(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("sim: address %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		host = "127.0.0.1"
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("sim: refusing to listen on %q: the simulator serves loopback addresses only (127.0.0.1, ::1, localhost)", addr)
+	}
+	s.srvMu.Lock()
+	defer s.srvMu.Unlock()
+	if s.httpSrv != nil {
+		return errors.New("sim: server already started")
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
+	s.httpSrv = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	s.url = "http://" + ln.Addr().String() + "/v2"
+	go func(srv *http.Server) {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serve", "err", err)
+		}
+	}(s.httpSrv)
+	s.log.Info("listening", "url", s.url)
+	return nil
+}
+
+// URL is the base URL of the running server, including /v2
+// ("http://127.0.0.1:PORT/v2"), or "" before Start.
+func (s *Server) URL() string {
+	s.srvMu.Lock()
+	defer s.srvMu.Unlock()
+	return s.url
+}
+
+// Shutdown stops a started server gracefully: it stops accepting and waits
+// for requests in flight until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.srvMu.Lock()
+	srv := s.httpSrv
+	s.srvMu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	return srv.Shutdown(ctx)
+}
+
+// Close shuts a started server down, giving requests in flight up to five
+// seconds. It is a no-op for a server that was never started.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.Shutdown(ctx)
+	s.srvMu.Lock()
+	if s.httpSrv != nil {
+		s.httpSrv.Close()
+	}
+	s.srvMu.Unlock()
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil // the remaining connections were closed forcibly
+	}
+	return err
+}

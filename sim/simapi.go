@@ -1,0 +1,181 @@
+package sim
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sort"
+)
+
+// Control endpoints under /v2/_sim/. They are NOT part of KSeF — the real
+// API has nothing like them — and exist so that tests in any language can
+// drive the simulator over HTTP. They are not validated against the OpenAPI
+// document and faults never hit them. Errors are {"error": "message"}.
+//
+//	POST   /v2/_sim/tokens         TokenRequest → 200 IssuedToken
+//	POST   /v2/_sim/tokens/revoke  {"referenceNumber": "…"} → 204 (404 unknown)
+//	GET    /v2/_sim/state          counts of the simulator's state → 200
+//	GET    /v2/_sim/faults         → 200 {"faults": ["spec", …]}
+//	POST   /v2/_sim/faults         {"faults": ["spec", …]} → 200 {"faults": [all active]}
+//	DELETE /v2/_sim/faults         → 204
+//	POST   /v2/_sim/keys/rotate    → 200 {"publicKeyIds": {…}} (like RotateKeys)
+//	GET    /v2/_sim/violations     → 200 {"violations": ["…", …]}
+//	DELETE /v2/_sim/violations     → 204
+func (s *Server) simRoutes(m *http.ServeMux) {
+	m.HandleFunc("POST /v2/_sim/tokens", s.simIssueToken)
+	m.HandleFunc("POST /v2/_sim/tokens/revoke", s.simRevokeToken)
+	m.HandleFunc("GET /v2/_sim/state", s.simState)
+	m.HandleFunc("GET /v2/_sim/faults", s.simListFaults)
+	m.HandleFunc("POST /v2/_sim/faults", s.simAddFaults)
+	m.HandleFunc("DELETE /v2/_sim/faults", func(w http.ResponseWriter, r *http.Request) {
+		s.ClearFaults()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	m.HandleFunc("POST /v2/_sim/keys/rotate", func(w http.ResponseWriter, r *http.Request) {
+		if err := s.RotateKeys(); err != nil {
+			simError(w, http.StatusInternalServerError, err)
+			return
+		}
+		s.ok(w, http.StatusOK, map[string]any{"publicKeyIds": s.publicKeyIDMap()})
+	})
+	m.HandleFunc("GET /v2/_sim/violations", func(w http.ResponseWriter, r *http.Request) {
+		v := s.SpecViolations()
+		if v == nil {
+			v = []string{}
+		}
+		s.ok(w, http.StatusOK, map[string]any{"violations": v})
+	})
+	m.HandleFunc("DELETE /v2/_sim/violations", func(w http.ResponseWriter, r *http.Request) {
+		s.ResetSpecViolations()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	m.HandleFunc("/v2/_sim/", func(w http.ResponseWriter, r *http.Request) {
+		simError(w, http.StatusNotFound, errors.New("no simulator endpoint "+r.Method+" "+r.URL.Path))
+	})
+}
+
+func simError(w http.ResponseWriter, status int, err error) {
+	writeJSON(w, status, "application/json", map[string]string{"error": err.Error()})
+}
+
+func simDecode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		simError(w, http.StatusBadRequest, errors.New("invalid JSON body: "+err.Error()))
+		return false
+	}
+	return true
+}
+
+func (s *Server) simIssueToken(w http.ResponseWriter, r *http.Request) {
+	var req TokenRequest
+	if !simDecode(w, r, &req) {
+		return
+	}
+	tok, err := s.IssueToken(req)
+	if err != nil {
+		simError(w, http.StatusBadRequest, err)
+		return
+	}
+	s.ok(w, http.StatusOK, tok)
+}
+
+func (s *Server) simRevokeToken(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		ReferenceNumber string `json:"referenceNumber"`
+	}
+	if !simDecode(w, r, &req) {
+		return
+	}
+	if err := s.RevokeToken(req.ReferenceNumber); err != nil {
+		simError(w, http.StatusNotFound, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func faultStrings(faults []Fault) []string {
+	out := make([]string, 0, len(faults))
+	for _, f := range faults {
+		out = append(out, f.String())
+	}
+	return out
+}
+
+func (s *Server) simListFaults(w http.ResponseWriter, r *http.Request) {
+	s.ok(w, http.StatusOK, map[string]any{"faults": faultStrings(s.Faults())})
+}
+
+// simAddFaults adds all the faults or none of them.
+func (s *Server) simAddFaults(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Faults []string `json:"faults"`
+	}
+	if !simDecode(w, r, &req) {
+		return
+	}
+	var parsed []Fault
+	for _, spec := range req.Faults {
+		f, err := ParseFault(spec)
+		if err == nil {
+			err = s.checkFaultRoute(f)
+		}
+		if err != nil {
+			simError(w, http.StatusBadRequest, err)
+			return
+		}
+		parsed = append(parsed, f)
+	}
+	for _, f := range parsed {
+		s.AddFault(f) // already checked
+	}
+	s.simListFaults(w, r)
+}
+
+func (s *Server) publicKeyIDMap() map[string]string {
+	tok, sym := s.PublicKeyIDs()
+	return map[string]string{usageKsefToken: tok, usageSymmetric: sym}
+}
+
+type simState struct {
+	Challenges        int               `json:"challenges"`
+	AuthOperations    int               `json:"authOperations"`
+	ActiveSessions    int               `json:"activeSessions"`
+	KSeFTokens        int               `json:"ksefTokens"`
+	RevokedKSeFTokens int               `json:"revokedKsefTokens"`
+	Persons           int               `json:"persons"`
+	Subjects          int               `json:"subjects"`
+	Grants            int               `json:"grants"`
+	BlockedContexts   []string          `json:"blockedContexts"`
+	Faults            []string          `json:"faults"`
+	SpecViolations    int               `json:"specViolations"`
+	PublicKeyIDs      map[string]string `json:"publicKeyIds"`
+}
+
+func (s *Server) simState(w http.ResponseWriter, r *http.Request) {
+	st := simState{BlockedContexts: []string{}, Faults: faultStrings(s.Faults()),
+		SpecViolations: len(s.SpecViolations()), PublicKeyIDs: s.publicKeyIDMap()}
+	s.mu.Lock()
+	st.Challenges = len(s.challenges)
+	st.AuthOperations = len(s.ops)
+	for _, op := range s.ops {
+		if op.redeemed && s.activeSession(op) {
+			st.ActiveSessions++
+		}
+	}
+	st.KSeFTokens = len(s.tokens)
+	for _, t := range s.tokens {
+		if t.revoked {
+			st.RevokedKSeFTokens++
+		}
+	}
+	st.Persons, st.Subjects = len(s.persons), len(s.subjects)
+	for _, byWho := range s.grants {
+		st.Grants += len(byWho)
+	}
+	for k := range s.blocked {
+		st.BlockedContexts = append(st.BlockedContexts, k)
+	}
+	s.mu.Unlock()
+	sort.Strings(st.BlockedContexts)
+	s.ok(w, http.StatusOK, st)
+}
