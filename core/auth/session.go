@@ -110,7 +110,7 @@ func (s *Session) Refresh(ctx context.Context) (*Tokens, error) {
 // used without a new request.
 func (s *Session) renew(ctx context.Context, seen *Tokens) (*Tokens, error) {
 	s.mu.Lock()
-	if s.tokens != nil && s.tokens != seen && s.tokens.Access.Token != seen.Access.Token {
+	if s.tokens != nil && s.tokens != seen {
 		t := *s.tokens
 		s.mu.Unlock()
 		return &t, nil
