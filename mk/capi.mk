@@ -83,7 +83,7 @@ $(C_BIN)/%: $(C_EX_DIR)/%.cpp $(KSEF_LIB) $(KSEF_HDR)
 	@mkdir -p $(@D)
 	$(CXX) -std=c++17 -O2 -g $(C_WARN) $< -o $@ $(C_LINK)
 
-C_PROGS := $(C_BIN)/token_auth $(C_BIN)/token_auth_cpp $(C_BIN)/test_capi $(C_BIN)/bench_call
+C_PROGS := $(C_BIN)/token_auth $(C_BIN)/token_auth_cpp $(C_BIN)/test_capi
 
 test-c: lib $(C_PROGS) $(KSEF_SIM)
 	BUILD=$(BUILD) KSEF_SIM=$(KSEF_SIM) CC="$(CC)" CXX="$(CXX)" sh $(C_EX_DIR)/run_tests.sh

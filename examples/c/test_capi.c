@@ -1,0 +1,285 @@
+/* test_capi: the C-side tests of libksef, one mode per invocation so the
+   shell driver (run_tests.sh) can run each under its own conditions:
+
+     test_capi misuse                    wrong use of the API: codes + envelopes, no crash
+     test_capi threads URL NIP TOKEN     8 threads sharing one authenticated client
+     test_capi cycles N [URL NIP TOKEN]  create/call/free loops (run under valgrind)
+     test_capi xades URL NIP             certificate auth; exit 77 (skip) without auth.xades
+
+   Exit status 0 = pass, 1 = fail, 77 = skipped. */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksef.h"
+#include "util.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                            \
+    do {                                                            \
+        if (!(cond)) {                                              \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);    \
+            fprintf(stderr, __VA_ARGS__);                           \
+            fputc('\n', stderr);                                    \
+            failures++;                                             \
+        }                                                           \
+    } while (0)
+
+/* expect checks a return code and that the envelope mentions want (an
+   error code such as "op.unknown"); it also checks the buffer contract:
+   NUL-terminated, length without the NUL. */
+static void expect(const char *what, int rc, int want_rc, char *out, size_t len, const char *want) {
+    CHECK(rc == want_rc, "%s: rc=%d, want %d (%s)", what, rc, want_rc, out ? out : "(null)");
+    if (want) {
+        CHECK(out != NULL, "%s: no envelope", what);
+        if (out) {
+            CHECK(strlen(out) == len, "%s: out_len %zu != strlen %zu", what, len, strlen(out));
+            CHECK(strstr(out, want) != NULL, "%s: envelope lacks %s: %s", what, want, out);
+        }
+    }
+    ksef_free(out);
+}
+
+static ksef_client_t new_client(const char *cfg) {
+    ksef_client_t c = 0;
+    char *out = NULL;
+    size_t len = 0;
+    int rc = ksef_client_new(cfg, strlen(cfg), &c, &out, &len);
+    CHECK(rc == KSEF_OK && c != 0, "client_new(%s): rc=%d %s", cfg, rc, out);
+    ksef_free(out);
+    return c;
+}
+
+static int misuse(void) {
+    char *out = NULL;
+    size_t len = 0;
+    int rc;
+
+    /* A sane call first: version needs no client. */
+    rc = ksef_call(0, "version", 7, "{}", 2, &out, &len);
+    expect("version", rc, KSEF_OK, out, len, "\"ok\":true");
+    CHECK(strcmp(ksef_version(), "") != 0, "empty version");
+
+    /* Nowhere to put the answer: only the return code can tell. */
+    CHECK(ksef_call(0, "version", 7, "{}", 2, NULL, &len) == KSEF_EINVAL, "out NULL");
+    CHECK(ksef_call(0, "version", 7, "{}", 2, &out, NULL) == KSEF_EINVAL, "out_len NULL");
+    CHECK(ksef_client_new("{}", 2, NULL, NULL, NULL) == KSEF_EINVAL, "client_new all NULL");
+    CHECK(ksef_cancel(1, NULL, NULL) == KSEF_EINVAL, "cancel NULL out");
+
+    /* NULL pointers with lengths, missing operation name. */
+    rc = ksef_call(0, NULL, 0, "{}", 2, &out, &len);
+    expect("NULL op", rc, KSEF_EINVAL, out, len, "input.invalid");
+    rc = ksef_call(0, "version", 7, NULL, 5, &out, &len);
+    expect("NULL input with length", rc, KSEF_EINVAL, out, len, "input.invalid");
+    rc = ksef_call(0, "version", 7, NULL, 0, &out, &len);
+    expect("NULL input, length 0 = {}", rc, KSEF_OK, out, len, "\"ok\":true");
+    rc = ksef_client_new("{\"environment\":\"test\"}", 22, NULL, &out, &len);
+    expect("client_new NULL client", rc, KSEF_EINVAL, out, len, "input.invalid");
+
+    /* Invalid UTF-8 in the operation name and in the input. */
+    rc = ksef_call(0, "vers\xffion", 8, "{}", 2, &out, &len);
+    expect("bad UTF-8 op", rc, KSEF_EUTF8, out, len, "input.invalid");
+    rc = ksef_call(0, "version", 7, "{\"a\":\"\xc3\x28\"}", 10, &out, &len);
+    expect("bad UTF-8 input", rc, KSEF_EUTF8, out, len, "UTF-8");
+
+    /* Unknown operation, malformed JSON, bad configuration. */
+    rc = ksef_call(0, "no.such.op", 10, "{}", 2, &out, &len);
+    expect("unknown op", rc, KSEF_EFAILED, out, len, "op.unknown");
+    rc = ksef_call(0, "version", 7, "{\"x\":", 5, &out, &len);
+    expect("bad JSON", rc, KSEF_EFAILED, out, len, "input.invalid");
+    ksef_client_t c = 42;
+    rc = ksef_client_new("{nope", 5, &c, &out, &len);
+    expect("bad config JSON", rc, KSEF_EFAILED, out, len, "input.invalid");
+    CHECK(c == 0, "handle %llu after failed client_new", (unsigned long long)c);
+    rc = ksef_client_new("{\"environment\":\"test\",\"colour\":1}", 33, &c, &out, &len);
+    expect("unknown config field", rc, KSEF_EFAILED, out, len, "input.invalid");
+
+    /* Handles: an operation needing a client without one, forged ids,
+       double free, use after free. */
+    rc = ksef_call(0, "auth.info", 9, "{}", 2, &out, &len);
+    expect("auth.info without client", rc, KSEF_EHANDLE, out, len, "handle.invalid");
+    rc = ksef_call(0xdeadbeefULL, "auth.info", 9, "{}", 2, &out, &len);
+    expect("forged handle", rc, KSEF_EHANDLE, out, len, "handle.invalid");
+    c = new_client("{\"environment\":\"test\"}");
+    rc = ksef_call(c, "auth.info", 9, "{}", 2, &out, &len);
+    expect("auth.info fresh client", rc, KSEF_OK, out, len, "\"authenticated\":false");
+    CHECK(ksef_client_free(c) == KSEF_OK, "first free");
+    CHECK(ksef_client_free(c) == KSEF_EHANDLE, "double free must be KSEF_EHANDLE");
+    CHECK(ksef_client_free(0) == KSEF_EHANDLE, "free(0)");
+    rc = ksef_call(c, "auth.info", 9, "{}", 2, &out, &len);
+    expect("use after free", rc, KSEF_EHANDLE, out, len, "handle.invalid");
+    rc = ksef_call(c, "auth.token", 10, "{\"nip\":\"5265877635\",\"token\":\"x\"}", 32, &out, &len);
+    expect("auth.token after free", rc, KSEF_EHANDLE, out, len, "handle.invalid");
+
+    /* Step/resume: unknown ids, a client-less operation end to end. */
+    rc = ksef_resume(987654, "{}", 2, &out, &len);
+    expect("resume unknown op", rc, KSEF_EHANDLE, out, len, "handle.invalid");
+    rc = ksef_cancel(987654, &out, &len);
+    expect("cancel unknown op", rc, KSEF_EHANDLE, out, len, "handle.invalid");
+    rc = ksef_start(0, "version", 7, "{}", 2, &out, &len);
+    expect("start version", rc, KSEF_OK, out, len, "\"kind\":\"done\"");
+    rc = ksef_start(0, "nope", 4, "{}", 2, &out, &len);
+    expect("start unknown op", rc, KSEF_EFAILED, out, len, "op.unknown");
+    rc = ksef_start(777, "auth.info", 9, "{}", 2, &out, &len);
+    expect("start with forged client", rc, KSEF_EHANDLE, out, len, "handle.invalid");
+
+    /* A network operation under step/resume: the first event asks the host
+       for HTTP; cancel it and nothing stays in flight. */
+    c = new_client("{\"baseUrl\":\"http://127.0.0.1:9/v2\"}");
+    rc = ksef_start(c, "auth.token", 10, "{\"nip\":\"5265877635\",\"token\":\"t\"}", 32, &out, &len);
+    CHECK(rc == KSEF_OK && out && strstr(out, "\"kind\":\"http\""), "start auth.token: rc=%d %s", rc, out);
+    unsigned long long op = 0;
+    const char *p = out ? strstr(out, "\"op\":") : NULL;
+    if (p) op = strtoull(p + 5, NULL, 10);
+    ksef_free(out);
+    CHECK(ksef_inflight() == 1, "inflight %d, want 1", ksef_inflight());
+    rc = ksef_cancel(op, &out, &len);
+    expect("cancel in flight", rc, KSEF_EFAILED, out, len, "canceled");
+    rc = ksef_resume(op, "{}", 2, &out, &len);
+    expect("resume after cancel", rc, KSEF_EHANDLE, out, len, "handle.invalid");
+    CHECK(ksef_inflight() == 0, "inflight %d, want 0", ksef_inflight());
+    ksef_client_free(c);
+
+    ksef_free(NULL); /* allowed */
+    return failures ? 1 : 0;
+}
+
+/* ---- threads ---- */
+
+struct shared {
+    ksef_client_t client;
+    int errors;
+    int calls;
+    pthread_mutex_t mu;
+};
+
+static void *worker(void *arg) {
+    struct shared *s = arg;
+    for (int i = 0; i < 25; i++) {
+        const char *op = (i % 2) ? "auth.sessions.list" : "auth.info";
+        int rc;
+        char *out = call_op(s->client, op, "{}", &rc);
+        int bad = rc != KSEF_OK || !out || !strstr(out, "\"ok\":true");
+        if (bad) fprintf(stderr, "thread call %s: rc=%d %s\n", op, rc, out);
+        ksef_free(out);
+        pthread_mutex_lock(&s->mu);
+        s->calls++;
+        s->errors += bad;
+        pthread_mutex_unlock(&s->mu);
+    }
+    return NULL;
+}
+
+static int auth_client(ksef_client_t c, const char *nip, const char *token) {
+    char in[1024];
+    snprintf(in, sizeof in, "{\"nip\":\"%s\",\"token\":\"%s\"}", nip, token);
+    int rc;
+    char *out = call_op(c, "auth.token", in, &rc);
+    if (rc != KSEF_OK) fprintf(stderr, "auth.token: rc=%d %s\n", rc, out);
+    ksef_free(out);
+    return rc;
+}
+
+static int threads(const char *url, const char *nip, const char *token) {
+    char cfg[512];
+    snprintf(cfg, sizeof cfg, "{\"baseUrl\":\"%s\"}", url);
+    struct shared s = {.client = new_client(cfg)};
+    pthread_mutex_init(&s.mu, NULL);
+    if (auth_client(s.client, nip, token) != KSEF_OK) return 1;
+    pthread_t t[8];
+    for (int i = 0; i < 8; i++) pthread_create(&t[i], NULL, worker, &s);
+    for (int i = 0; i < 8; i++) pthread_join(t[i], NULL);
+    CHECK(s.calls == 8 * 25, "calls %d", s.calls);
+    CHECK(s.errors == 0, "%d of %d calls failed", s.errors, s.calls);
+    ksef_client_free(s.client);
+    printf("threads: %d calls from 8 threads on one client, %d errors\n", s.calls, s.errors);
+    return failures ? 1 : 0;
+}
+
+/* ---- cycles (for valgrind) ---- */
+
+static int cycles(int n, const char *url, const char *nip, const char *token) {
+    /* KSEF_TEST_LEAK=1 leaks on purpose, to prove valgrind would notice. */
+    int leak = getenv("KSEF_TEST_LEAK") != NULL;
+    char cfg[512];
+    snprintf(cfg, sizeof cfg, url ? "{\"baseUrl\":\"%s\"}" : "{\"environment\":\"test\"}", url);
+    for (int i = 0; i < n; i++) {
+        ksef_client_t c = new_client(cfg);
+        int rc;
+        char *v = call_op(c, "version", "{}", &rc);
+        if (!leak) ksef_free(v); /* the negative control forgets one buffer */
+        ksef_free(call_op(c, "auth.info", "{}", &rc));
+        ksef_free(call_op(c, "no.such.op", "{}", &rc));
+        ksef_free(call_op(c, "version", "{\"bad\":", &rc));
+        if (url && nip && token && auth_client(c, nip, token) != KSEF_OK) failures++;
+        if (url && nip && token) ksef_free(call_op(c, "auth.sessions.list", "{}", &rc));
+        ksef_client_free(c);
+        ksef_client_free(c);
+    }
+    CHECK(ksef_inflight() == 0, "inflight %d", ksef_inflight());
+    printf("cycles: %d create/call/free cycles\n", n);
+    return failures ? 1 : 0;
+}
+
+/* ---- certificate authentication ---- */
+
+static int xades(const char *url, const char *nip) {
+    int rc;
+    char *ops = call_op(0, "ops.list", "{}", &rc);
+    int have = ops && strstr(ops, "\"auth.xades\"") && strstr(ops, "\"certs.generate_test\"");
+    ksef_free(ops);
+    if (!have) {
+        printf("xades: SKIP (auth.xades not in ops.list)\n");
+        return 77;
+    }
+    char in[512];
+    /* A company seal for the NIP, as PKCS#12: its base64 is exactly what
+       auth.xades takes as certificate. */
+    snprintf(in, sizeof in, "{\"kind\":\"seal\",\"nip\":\"%s\",\"keyType\":\"ecdsa\",\"password\":\"pw-123\"}", nip);
+    char *gen = call_op(0, "certs.generate_test", in, &rc);
+    CHECK(rc == KSEF_OK, "certs.generate_test: rc=%d %s", rc, gen);
+    if (rc != KSEF_OK) {
+        ksef_free(gen);
+        return 1;
+    }
+    size_t cap = strlen(gen) + 256;
+    char *p12 = malloc(cap), *auth = malloc(cap);
+    json_str(gen, "pkcs12", p12, cap);
+    ksef_free(gen);
+    snprintf(auth, cap, "{\"certificate\":\"%s\",\"password\":\"pw-123\",\"nip\":\"%s\"}", p12, nip);
+
+    char cfg[512];
+    snprintf(cfg, sizeof cfg, "{\"baseUrl\":\"%s\"}", url);
+    ksef_client_t c = new_client(cfg);
+    char *out = call_op(c, "auth.xades", auth, &rc);
+    CHECK(rc == KSEF_OK && strstr(out, nip), "auth.xades: rc=%d %s", rc, out);
+    ksef_free(out);
+    out = call_op(c, "auth.info", "{}", &rc);
+    CHECK(rc == KSEF_OK && strstr(out, "\"authenticated\":true"), "auth.info after xades: %s", out);
+    ksef_free(out);
+
+    /* The wrong password fails locally, before any request. */
+    snprintf(auth, cap, "{\"certificate\":\"%s\",\"password\":\"wrong\",\"nip\":\"%s\"}", p12, nip);
+    out = call_op(c, "auth.xades", auth, &rc);
+    CHECK(rc == KSEF_EFAILED && out && (strstr(out, "crypto") || strstr(out, "input.invalid")),
+          "wrong password: rc=%d %s", rc, out);
+    ksef_free(out);
+    ksef_client_free(c);
+    free(p12);
+    free(auth);
+    printf("xades: certificate authentication ok\n");
+    return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "misuse")) return misuse();
+    if (argc == 5 && !strcmp(argv[1], "threads")) return threads(argv[2], argv[3], argv[4]);
+    if (argc >= 3 && !strcmp(argv[1], "cycles"))
+        return cycles(atoi(argv[2]), argc > 3 ? argv[3] : NULL, argc > 4 ? argv[4] : NULL, argc > 5 ? argv[5] : NULL);
+    if (argc == 4 && !strcmp(argv[1], "xades")) return xades(argv[2], argv[3]);
+    fprintf(stderr, "usage: %s misuse | threads URL NIP TOKEN | cycles N [URL NIP TOKEN] | xades URL NIP\n", argv[0]);
+    return 2;
+}
