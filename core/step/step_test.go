@@ -1,0 +1,190 @@
+package step_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/ksefkit/ksefkit/core/ids"
+	"github.com/ksefkit/ksefkit/core/ksef"
+	"github.com/ksefkit/ksefkit/core/step"
+	"github.com/ksefkit/ksefkit/sim"
+)
+
+type event struct {
+	Kind string `json:"kind"`
+	Op   uint64 `json:"op"`
+	HTTP *struct {
+		Method  string            `json:"method"`
+		URL     string            `json:"url"`
+		Headers map[string]string `json:"headers"`
+		Body    string            `json:"body"`
+	} `json:"http"`
+	Ms       *int64 `json:"ms"`
+	Envelope struct {
+		OK     bool            `json:"ok"`
+		Result json.RawMessage `json:"result"`
+		Error  *struct {
+			Code   string `json:"code"`
+			Status int    `json:"status"`
+		} `json:"error"`
+	} `json:"envelope"`
+}
+
+func parse(t *testing.T, b []byte) event {
+	t.Helper()
+	var ev event
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatalf("event %s: %v", b, err)
+	}
+	return ev
+}
+
+// host plays the role of Node: it performs http events against the
+// simulator's handler and answers sleep events at once.
+func drive(t *testing.T, e *step.Engine, h http.Handler, first []byte) event {
+	t.Helper()
+	ev := parse(t, first)
+	for ev.Kind != "done" {
+		var answer []byte
+		switch ev.Kind {
+		case "http":
+			body, _ := base64.StdEncoding.DecodeString(ev.HTTP.Body)
+			req := httptest.NewRequest(ev.HTTP.Method, ev.HTTP.URL, bytes.NewReader(body))
+			for k, v := range ev.HTTP.Headers {
+				req.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			res := rec.Result()
+			rb, _ := io.ReadAll(res.Body)
+			hdr := map[string]string{}
+			for k := range res.Header {
+				hdr[k] = res.Header.Get(k)
+			}
+			answer, _ = json.Marshal(map[string]any{"status": res.StatusCode, "headers": hdr, "body": base64.StdEncoding.EncodeToString(rb)})
+		case "sleep":
+			answer = []byte(`{}`)
+		default:
+			t.Fatalf("unexpected event %q", ev.Kind)
+		}
+		ev = parse(t, e.Resume(ev.Op, answer))
+	}
+	return ev
+}
+
+func setup(t *testing.T) (*sim.Server, *ksef.Client, string, string) {
+	s, err := sim.New(sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	nip := ids.RandomNIP()
+	tok, err := s.IssueToken(sim.TokenRequest{Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ksef.New(ksef.Config{Environment: "test", BaseURL: "http://127.0.0.1:1/v2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, c, nip, tok.Token
+}
+
+func TestTokenAuthThroughStepResume(t *testing.T) {
+	s, c, nip, token := setup(t)
+	e := step.New()
+	in, _ := json.Marshal(map[string]string{"token": token, "nip": nip})
+	ev := drive(t, e, s.Handler(), e.Start(c, "auth.token", in))
+	if !ev.Envelope.OK {
+		t.Fatalf("auth.token failed: %+v", ev.Envelope.Error)
+	}
+	if e.InFlight() != 0 {
+		t.Fatalf("in flight after done: %d", e.InFlight())
+	}
+	ev = drive(t, e, s.Handler(), e.Start(c, "auth.sessions.list", nil))
+	if !ev.Envelope.OK {
+		t.Fatalf("sessions: %+v", ev.Envelope.Error)
+	}
+}
+
+func TestManyOperationsInFlight(t *testing.T) {
+	s, c, nip, token := setup(t)
+	e := step.New()
+	in, _ := json.Marshal(map[string]string{"token": token, "nip": nip})
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if ev := drive(t, e, s.Handler(), e.Start(c, "auth.token", in)); !ev.Envelope.OK {
+				t.Errorf("auth failed: %+v", ev.Envelope.Error)
+			}
+		}()
+	}
+	wg.Wait()
+	if e.InFlight() != 0 {
+		t.Fatalf("in flight: %d", e.InFlight())
+	}
+}
+
+func TestCancelUnwinds(t *testing.T) {
+	_, c, nip, token := setup(t)
+	e := step.New()
+	in, _ := json.Marshal(map[string]string{"token": token, "nip": nip})
+	ev := parse(t, e.Start(c, "auth.token", in))
+	if ev.Kind != "http" {
+		t.Fatalf("first event %q", ev.Kind)
+	}
+	if e.InFlight() != 1 {
+		t.Fatal("operation not in flight")
+	}
+	done := parse(t, e.Cancel(ev.Op))
+	if done.Kind != "done" || done.Envelope.OK || done.Envelope.Error.Code != "canceled" {
+		t.Fatalf("cancel: %+v", done)
+	}
+	if e.InFlight() != 0 {
+		t.Fatal("canceled operation still in flight")
+	}
+	if again := parse(t, e.Resume(ev.Op, []byte(`{}`))); again.Envelope.Error == nil || again.Envelope.Error.Code != "handle.invalid" {
+		t.Fatalf("resume after cancel: %+v", again)
+	}
+}
+
+func TestBadAnswersAreErrorsNotCrashes(t *testing.T) {
+	_, c, nip, token := setup(t)
+	e := step.New()
+	in, _ := json.Marshal(map[string]string{"token": token, "nip": nip})
+	for _, answer := range []string{`not json`, `{"status":0}`, `{"status":200,"body":"***"}`, `{"error":"ECONNREFUSED"}`} {
+		ev := parse(t, e.Start(c, "auth.token", in))
+		for ev.Kind != "done" {
+			ev = parse(t, e.Resume(ev.Op, []byte(answer)))
+		}
+		if ev.Envelope.OK {
+			t.Fatalf("answer %s: operation succeeded", answer)
+		}
+	}
+	if e.InFlight() != 0 {
+		t.Fatal("leaked operations")
+	}
+	if ev := parse(t, e.Resume(424242, []byte(`{}`))); ev.Envelope.Error.Code != "handle.invalid" {
+		t.Fatal("unknown op id accepted")
+	}
+}
+
+func TestClientlessOperation(t *testing.T) {
+	e := step.New()
+	ev := parse(t, e.Start(nil, "version", nil))
+	if ev.Kind != "done" || !ev.Envelope.OK {
+		t.Fatalf("%+v", ev)
+	}
+	ev = parse(t, e.Start(nil, "auth.token", []byte(`{"token":"x","nip":"5265877635"}`)))
+	if ev.Envelope.Error == nil || ev.Envelope.Error.Code != "handle.invalid" {
+		t.Fatalf("client op without client: %+v", ev)
+	}
+}
