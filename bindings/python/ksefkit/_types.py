@@ -1,0 +1,147 @@
+"""Results as small frozen dataclasses built from the operations' JSON.
+
+Field names are the JSON names in snake_case; unknown JSON fields are
+ignored (the core may add some) and the whole object stays in ``raw``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Dict, Optional, Tuple, Type, TypeVar
+
+T = TypeVar("T")
+_camel = re.compile(r"(?<!^)(?=[A-Z])")
+_frac = re.compile(r"(\.\d{6})\d+")
+
+
+def snake(name: str) -> str:
+    return _camel.sub("_", name).lower()
+
+
+def parse_time(s: Optional[str]) -> Optional[datetime]:
+    """RFC 3339 from Go (nanoseconds, Z) into an aware datetime."""
+    if not s:
+        return None
+    return datetime.fromisoformat(_frac.sub(r"\1", s).replace("Z", "+00:00"))
+
+
+def build(cls: Type[T], data: Optional[Dict[str, Any]]) -> T:
+    data = data or {}
+    names = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    kw: Dict[str, Any] = {}
+    for k, v in data.items():
+        n = snake(k)
+        if n in names and n != "raw":
+            kw[n] = v
+    if "raw" in names:
+        kw["raw"] = data
+    return cls(**kw)
+
+
+@dataclass(frozen=True)
+class Context:
+    type: str
+    value: str
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    """Who the client is authenticated as and until when (never the tokens)."""
+
+    reference_number: str
+    context: Context
+    method: str
+    access_token_valid_until: Optional[datetime]
+    refresh_token_valid_until: Optional[datetime]
+    authenticated_at: Optional[datetime]
+    refreshed_at: Optional[datetime] = None
+
+    @classmethod
+    def from_json(cls, d: Dict[str, Any]) -> "AuthResult":
+        return cls(d.get("referenceNumber", ""), Context(**(d.get("context") or {"type": "", "value": ""})),
+                   d.get("method", ""), parse_time(d.get("accessTokenValidUntil")),
+                   parse_time(d.get("refreshTokenValidUntil")), parse_time(d.get("authenticatedAt")),
+                   parse_time(d.get("refreshedAt")))
+
+
+@dataclass(frozen=True)
+class AuthInfo:
+    authenticated: bool
+    auth: Optional[AuthResult] = None
+
+
+@dataclass(frozen=True)
+class AuthSession:
+    reference_number: str = ""
+    is_current: bool = False
+    start_date: Optional[str] = None
+    authentication_method: Optional[str] = None
+    status: Dict[str, Any] = field(default_factory=dict)
+    is_token_redeemed: Optional[bool] = None
+    last_token_refresh_date: Optional[str] = None
+    refresh_token_valid_until: Optional[str] = None
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class SessionsPage:
+    items: Tuple[AuthSession, ...]
+    continuation_token: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Revoked:
+    revoked: str = ""
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: str = ""
+    api_version: str = ""
+    go: str = ""
+    platform: str = ""
+
+    def __str__(self) -> str:
+        return self.version
+
+
+@dataclass(frozen=True)
+class SignedXml:
+    xml: str = ""
+    signature_method: str = ""
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    subject: str = ""
+    issuer: str = ""
+    serial_number: str = ""
+    serial_number_hex: str = ""
+    not_before: Optional[str] = None
+    not_after: Optional[str] = None
+    key_type: str = ""
+    key_bits: int = 0
+    curve: Optional[str] = None
+    fingerprint_sha256: str = ""
+    self_signed: bool = False
+    identity: Dict[str, Any] = field(default_factory=dict)
+    kind: str = ""
+    key_loaded: bool = False
+    valid: bool = False
+    valid_note: Optional[str] = None
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class TestCertificate:
+    """A self-signed KSeF TEST certificate; the key material stays out of repr."""
+
+    certificate_pem: str
+    key_pem: str = field(repr=False)
+    pkcs12: bytes = field(repr=False)
+    info: CertificateInfo = field(default_factory=CertificateInfo)
+    __test__ = False  # not a pytest test class
