@@ -57,6 +57,21 @@ func (p *Pending) assemble(sig []byte) []byte {
 	return append(out, p.out[p.head:]...)
 }
 
+// insertValue is assemble without the copy, for Signer.Sign: it moves the
+// tail inside p.out's spare capacity, so p must not be used afterwards.
+func (p *Pending) insertValue(sig []byte) []byte {
+	n := base64.StdEncoding.EncodedLen(len(sig))
+	out := p.out
+	if cap(out)-len(out) < n {
+		return p.assemble(sig)
+	}
+	out = out[:len(out)+n]
+	copy(out[p.head+n:], out[p.head:len(out)-n])
+	base64.StdEncoding.Encode(out[p.head:p.head+n], sig)
+	p.out = nil
+	return out
+}
+
 // Complete inserts the signature value and returns the signed document. For
 // RSA it takes the PKCS#1 v1.5 signature; for ECDSA either raw r||s or ASN.1
 // DER (what most tokens return), converted to r||s. The value is verified

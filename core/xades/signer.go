@@ -155,7 +155,7 @@ func (s *Signer) Sign(doc []byte, opts Options) ([]byte, error) {
 		}
 		sig = raw
 	}
-	return p.assemble(sig), nil
+	return p.insertValue(sig), nil
 }
 
 // resolved are the options with defaults applied.
@@ -252,7 +252,8 @@ func (c *certContext) prepare(doc []byte, opts Options) (*Pending, error) {
 
 	// One scratch buffer holds the canonical SignedProperties, then the
 	// canonical SignedInfo.
-	scratch := make([]byte, 0, 2048)
+	// Sized for both fragments so that it never regrows.
+	scratch := make([]byte, 0, 2560+2*len(c.issuer)+3*(len(o.sigID)+len(o.spID)+len(o.refID)))
 	scratch = c.appendSignedProperties(scratch, true, o)
 	spDigest := sha256.Sum256(scratch)
 
@@ -262,11 +263,19 @@ func (c *certContext) prepare(doc []byte, opts Options) (*Pending, error) {
 	scratch = c.appendSignedInfoBody(scratch, o, docDigest[:], spDigest[:])
 	body := scratch[bodyStart:]
 	scratch = append(scratch, "</ds:SignedInfo>"...)
-	h := c.alg.hash.New()
-	h.Write(scratch[siStart:])
-	digest := h.Sum(nil)
+	var digest []byte
+	if c.alg.hash == crypto.SHA256 {
+		sum := sha256.Sum256(scratch[siStart:]) // no hash.Hash allocation
+		digest = sum[:]
+	} else {
+		h := c.alg.hash.New()
+		h.Write(scratch[siStart:])
+		digest = h.Sum(nil)
+	}
 
-	out := make([]byte, 0, len(doc)+len(scratch)+len(c.keyInfo)+1200+2*c.alg.size)
+	// The capacity leaves room for the base64 SignatureValue, which
+	// insertValue fills in place.
+	out := make([]byte, 0, len(doc)+len(scratch)+len(c.keyInfo)+300+base64.StdEncoding.EncodedLen(2*c.alg.size))
 	out = append(out, doc[:off]...)
 	out = append(out, `<ds:Signature xmlns:ds="`+NamespaceDSig+`" Id="`...)
 	out = append(out, o.sigID...)
