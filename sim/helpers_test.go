@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -42,11 +43,13 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// startSim runs a simulator on loopback for one test and fails the test if
-// any request or response broke the OpenAPI document, unless the test reset
-// the record after provoking violations on purpose.
+// startSim runs a simulator on loopback for one test (in parallel with the
+// others: each has its own server) and fails the test if any request or
+// response broke the OpenAPI document, unless the test reset the record
+// after provoking violations on purpose.
 func startSim(t *testing.T, opts Options) (*Server, *client) {
 	t.Helper()
+	t.Parallel()
 	s, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -320,4 +323,26 @@ func (c *client) fullLogin(token string, ctx ids.ContextIdentifier) (authInitRes
 	var toks tokensResponse
 	r.json(c.t, &toks)
 	return init, toks
+}
+
+// syncBuffer collects log output written from the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newTestLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

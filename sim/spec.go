@@ -127,6 +127,8 @@ func (sp *apiSpec) route(r *http.Request) (*openapi3filter.RequestValidationInpu
 // "details" of a 21405 answer and the entries of SpecViolations.
 func violationLines(err error) []string { return flatten("", err) }
 
+// flatten walks kin-openapi's error tree down to the schema errors, which
+// carry the JSON pointer of the offending value.
 func flatten(prefix string, err error) []string {
 	switch e := err.(type) {
 	case openapi3.MultiError:
@@ -146,7 +148,20 @@ func flatten(prefix string, err error) []string {
 	case *openapi3filter.SecurityRequirementsError:
 		return []string{prefix + "missing Authorization: Bearer <token>"}
 	case *openapi3.SchemaError:
-		return []string{fmt.Sprintf("%s/%s: %s", prefix, strings.Join(e.JSONPointer(), "/"), squash(e.Reason))}
+		// allOf (the spec wraps most referenced schemas in one) says only
+		// "doesn't match all schemas"; the useful errors are inside.
+		if e.SchemaField == "allOf" {
+			for inner := e.Origin; inner != nil; inner = errors.Unwrap(inner) {
+				switch inner.(type) {
+				case openapi3.MultiError, *openapi3.SchemaError:
+					return flatten(prefix, inner)
+				}
+			}
+		}
+		if ptr := strings.Join(e.JSONPointer(), "/"); ptr != "" {
+			return []string{fmt.Sprintf("%s/%s: %s", prefix, ptr, squash(e.Reason))}
+		}
+		return []string{fmt.Sprintf("%s: %s", strings.TrimSpace(prefix), squash(e.Reason))}
 	}
 	return []string{prefix + squash(err.Error())}
 }

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ksefkit/ksefkit/sim"
+)
+
+func TestParseFlags(t *testing.T) {
+	c, err := parseFlags([]string{
+		"--fault", "POST /auth/ksef-token#1=429:retry-after=1",
+		"--fault", "*#every=slow:ms=5",
+		"--access-ttl", "2m", "--auth-delay", "0", "--no-strict", "--log-level", "debug",
+	}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.opts.Faults) != 2 || c.opts.Faults[1].Kind != sim.FaultSlow || c.opts.AccessTokenTTL != 2*time.Minute ||
+		c.opts.AuthDelay != sim.NoAuthDelay || !c.opts.NoStrict || c.addr != "127.0.0.1:0" {
+		t.Fatalf("%+v", c)
+	}
+	for _, args := range [][]string{
+		{"--fault", "POST /auth/ksef-token"},
+		{"--auth-delay", "-1"},
+		{"--log-level", "loud"},
+		{"--access-ttl", "0s"},
+		{"extra"},
+	} {
+		if _, err := parseFlags(args, io.Discard); err == nil {
+			t.Errorf("%q accepted", args)
+		}
+	}
+}
+
+func TestRunPrintsURLAndSeedToken(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--seed-token", "--log-level", "error", "--fault", "POST /auth/challenge#1=503"}, pw, io.Discard)
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	if !lines.Scan() {
+		t.Fatalf("no output: %v", <-done)
+	}
+	m := regexp.MustCompile(`^ksef-sim listening on (http://127\.0\.0\.1:\d+/v2)$`).FindStringSubmatch(lines.Text())
+	if m == nil {
+		t.Fatalf("first line %q", lines.Text())
+	}
+	if !lines.Scan() {
+		t.Fatal("no seed line")
+	}
+	var seed seed
+	if err := json.Unmarshal(lines.Bytes(), &seed); err != nil || !strings.HasPrefix(seed.Token, seed.ReferenceNumber+"|nip-"+seed.NIP+"|") {
+		t.Fatalf("seed line %q: %v", lines.Text(), err)
+	}
+	go io.Copy(io.Discard, pr)
+
+	for _, want := range []int{503, 200} { // the --fault took effect
+		resp, err := http.Post(m[1]+"/auth/challenge", "application/json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("got %d, want %d", resp.StatusCode, want)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no shutdown")
+	}
+}
+
+func TestRunRefusesPublicAddress(t *testing.T) {
+	if err := run(context.Background(), []string{"--addr", "0.0.0.0:0"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Fatalf("got %v", err)
+	}
+}
