@@ -1,0 +1,184 @@
+// Types of the ksefkit npm package. Operation results are the JSON the Go
+// core returns (docs/ops.md); the shapes below name what callers use most.
+
+export interface ClientOptions {
+  /** test, demo or prod */
+  environment?: 'test' | 'demo' | 'prod' | (string & {});
+  /** custom API base including /v2 (simulator, proxy); http only for loopback */
+  baseUrl?: string;
+  userAgent?: string;
+  maxAttempts?: number;
+  requestTimeoutMs?: number;
+  totalTimeoutMs?: number;
+  maxRetryAfterMs?: number;
+  backoffMs?: number;
+  pollInitialMs?: number;
+  pollMaxMs?: number;
+  pollTimeoutMs?: number;
+  refreshLeewayMs?: number;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'off';
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface ContextIdentifier {
+  type: 'Nip' | 'InternalId' | 'NipVatUe' | 'PeppolId' | (string & {});
+  value: string;
+}
+
+export interface AuthorizationPolicy {
+  allowedIps?: { ip4Addresses?: string[]; ip4Ranges?: string[]; ip4Masks?: string[] };
+}
+
+export interface AuthInfo {
+  referenceNumber: string;
+  context: ContextIdentifier;
+  method: string;
+  accessTokenValidUntil: string;
+  refreshTokenValidUntil: string;
+  authenticatedAt: string;
+  refreshedAt?: string;
+}
+
+export interface AuthSession {
+  referenceNumber: string;
+  isCurrent: boolean;
+  startDate: string;
+  authenticationMethod?: string;
+  status: { code: number; description: string; details?: string[] };
+  isTokenRedeemed?: boolean;
+  lastTokenRefreshDate?: string;
+  refreshTokenValidUntil?: string;
+  [key: string]: unknown;
+}
+
+export interface Environment {
+  name: string;
+  apiBase: string;
+  [key: string]: unknown;
+}
+
+/** Certificate or key file contents: bytes (PEM, DER, PKCS#12) or PEM text. */
+export type KeyMaterial = Uint8Array | string;
+
+export interface TokenAuthInput extends CallOptions {
+  token: string;
+  nip?: string;
+  context?: ContextIdentifier;
+  authorizationPolicy?: AuthorizationPolicy;
+}
+
+export interface CertificateAuthInput extends CallOptions {
+  cert: KeyMaterial;
+  key?: KeyMaterial;
+  password?: string;
+  nip?: string;
+  context?: ContextIdentifier;
+  subjectType?: 'certificateSubject' | 'certificateFingerprint';
+  verifyCertificateChain?: boolean;
+  authorizationPolicy?: AuthorizationPolicy;
+}
+
+export declare class Sessions {
+  list(input?: { pageSize?: number; continuationToken?: string; all?: boolean } & CallOptions): Promise<{ items: AuthSession[]; continuationToken?: string }>;
+  revoke(input?: { referenceNumber?: string } & CallOptions): Promise<{ revoked: string; current: boolean }>;
+}
+
+export declare class Auth {
+  readonly sessions: Sessions;
+  withToken(input: TokenAuthInput): Promise<AuthInfo>;
+  withCertificate(input: CertificateAuthInput): Promise<AuthInfo>;
+  refresh(options?: CallOptions): Promise<AuthInfo>;
+  info(options?: CallOptions): Promise<{ authenticated: boolean; auth?: AuthInfo }>;
+}
+
+export declare class Client {
+  private constructor(config: ClientOptions);
+  static create(options: ClientOptions): Promise<Client>;
+  readonly auth: Auth;
+  readonly environment: Environment | undefined;
+  /** Run any operation of the core's table with this client. */
+  call<T = unknown>(op: string, input?: object, options?: CallOptions): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  serialNumber: string;
+  serialNumberHex: string;
+  notBefore: string;
+  notAfter: string;
+  keyType: string;
+  keyBits: number;
+  curve?: string;
+  fingerprintSha256: string;
+  selfSigned: boolean;
+  identity: { type: string; value: string; source?: string };
+  kind: string;
+}
+
+export declare const xades: {
+  sign(input: { xml: string; cert: KeyMaterial; key?: KeyMaterial; password?: string; signingTime?: string; signatureId?: string; signedPropertiesId?: string; referenceId?: string } & CallOptions): Promise<{ xml: string; signatureMethod: string }>;
+  verify(input: { xml: string; [key: string]: unknown } & CallOptions): Promise<unknown>;
+};
+
+export declare const certs: {
+  inspect(input: { cert: KeyMaterial; key?: KeyMaterial; password?: string } & CallOptions): Promise<CertificateInfo & { keyLoaded: boolean; valid: boolean; validNote?: string }>;
+  generateTestCertificate(input?: { kind?: 'personal' | 'seal'; nip?: string; pesel?: string; givenName?: string; surname?: string; organization?: string; commonName?: string; keyType?: 'ecdsa' | 'rsa'; password?: string; validDays?: number } & CallOptions): Promise<{ certificatePem: string; keyPem: string; pkcs12: string; info: CertificateInfo }>;
+};
+
+export declare function version(): { version: string; apiVersion: string; go: string; platform: string };
+/** Operations started in the module and not finished. */
+export declare function inflight(): number;
+/** Run any operation; with `client` it runs on that client. */
+export declare function call<T = unknown>(op: string, input?: object, options?: CallOptions & { client?: Client }): Promise<T>;
+
+export interface KsefErrorFields {
+  code: string;
+  message: string;
+  httpStatus?: number;
+  exceptions: { code: number; description?: string; details?: string[] }[];
+  traceId?: string;
+  referenceNumber?: string;
+  status?: number;
+  statusDescription?: string;
+  statusDetails: string[];
+  findings: string[];
+  field?: string;
+  warnings: { code: string; message: string }[];
+}
+
+export declare class KsefError extends Error implements KsefErrorFields {
+  code: string;
+  httpStatus?: number;
+  exceptions: { code: number; description?: string; details?: string[] }[];
+  traceId?: string;
+  referenceNumber?: string;
+  status?: number;
+  statusDescription?: string;
+  statusDetails: string[];
+  findings: string[];
+  field?: string;
+  warnings: { code: string; message: string }[];
+}
+export declare class InputError extends KsefError {}
+export declare class ApiError extends KsefError {}
+export declare class AuthFailedError extends ApiError {}
+export declare class UnauthorizedError extends ApiError {}
+export declare class ForbiddenError extends ApiError {}
+export declare class RateLimitError extends ApiError {
+  /** seconds */
+  retryAfter?: number;
+}
+export declare class TransportError extends KsefError {}
+export declare class TimeoutError extends KsefError {}
+/** name is 'AbortError', like an aborted fetch. */
+export declare class CanceledError extends KsefError {}
+export declare class CryptoError extends KsefError {}
+export declare class SignatureError extends KsefError {}
+export declare class NotAuthenticatedError extends KsefError {}
+export declare class InvalidHandleError extends KsefError {}
+export declare class InternalError extends KsefError {}

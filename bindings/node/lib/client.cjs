@@ -1,0 +1,142 @@
+'use strict';
+// The public API, mirroring the Python package. Every method is one
+// operation of the core's table; nothing is validated or computed here.
+
+const { inspect } = require('node:util');
+const { run, call, instance } = require('./driver.cjs');
+const { fromEnvelope, InvalidHandleError } = require('./errors.cjs');
+
+// b64 turns a Buffer/Uint8Array (file bytes) or a string (PEM text) into
+// the base64 the operations take.
+function b64(v) {
+  if (v == null || v === '') return undefined;
+  if (typeof v === 'string') return Buffer.from(v, 'utf8').toString('base64');
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  throw new TypeError('expected a Uint8Array/Buffer with the file bytes or a PEM string');
+}
+
+function compact(o) {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+class Sessions {
+  #c;
+  constructor(c) { this.#c = c; }
+  list({ pageSize, continuationToken, all, signal } = {}) {
+    return this.#c.call('auth.sessions.list', compact({ pageSize, continuationToken, all }), { signal });
+  }
+  revoke({ referenceNumber, signal } = {}) {
+    return this.#c.call('auth.sessions.revoke', compact({ referenceNumber }), { signal });
+  }
+}
+
+class Auth {
+  #c;
+  constructor(c) {
+    this.#c = c;
+    this.sessions = new Sessions(c);
+  }
+  withToken({ token, nip, context, authorizationPolicy, signal } = {}) {
+    return this.#c.call('auth.token', compact({ token, nip, context, authorizationPolicy }), { signal });
+  }
+  withCertificate({ cert, certificate, key, password, nip, context, subjectType, verifyCertificateChain, authorizationPolicy, signal } = {}) {
+    const input = compact({
+      certificate: b64(cert ?? certificate), key: b64(key), password, nip, context, subjectType,
+      verifyCertificateChain, authorizationPolicy,
+    });
+    return this.#c.call('auth.xades', input, { signal });
+  }
+  refresh({ signal } = {}) { return this.#c.call('auth.refresh', {}, { signal }); }
+  info({ signal } = {}) { return this.#c.call('auth.info', {}, { signal }); }
+  [inspect.custom]() { return 'Auth {}'; }
+}
+
+class Client {
+  #config;
+  #handle = 0;
+  #generation = 0;
+  #closed = false;
+
+  constructor(config) {
+    this.#config = JSON.stringify(config);
+    this.auth = new Auth(this);
+  }
+
+  // create makes a client: { environment: 'test'|'demo'|'prod' } or
+  // { baseUrl } plus the options of the core's client configuration.
+  static async create(options = {}) {
+    const c = new Client(compact(options));
+    c.#ensure();
+    return c;
+  }
+
+  get environment() { return this.#env; }
+
+  // #ensure returns a live handle on the current instance. After a trap the
+  // instance is new and the old handle meaningless: the configuration is
+  // kept, so a new handle is made transparently — without the tokens, which
+  // only ever lived inside the dead instance (authenticate again).
+  #ensure() {
+    if (this.#closed) throw new InvalidHandleError({ code: 'handle.invalid', message: 'client is closed' });
+    const inst = instance();
+    if (this.#handle === 0 || this.#generation !== inst.generation) {
+      const env = inst.clientNew(this.#config);
+      if (!env.ok) throw fromEnvelope(env);
+      this.#handle = env.result.client;
+      this.#generation = inst.generation;
+      this.#env = env.result.environment;
+    }
+    return inst;
+  }
+  #env = undefined;
+
+  // call runs any operation of the table with this client.
+  async call(op, input = {}, { signal } = {}) {
+    const inst = this.#ensure();
+    return run(inst, this.#handle, op, input, { signal });
+  }
+
+  async close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    const inst = instance();
+    if (this.#handle && this.#generation === inst.generation) inst.clientFree(this.#handle);
+    this.#handle = 0;
+  }
+
+  [inspect.custom]() {
+    return `Client { environment: ${this.#env ? this.#env.name : '?'}, closed: ${this.#closed} }`;
+  }
+  toJSON() { return { environment: this.#env && this.#env.name }; }
+}
+
+const xades = {
+  sign({ xml, cert, certificate, key, password, signingTime, signatureId, signal, ...rest } = {}) {
+    return call('xades.sign', compact({ xml, certificate: b64(cert ?? certificate), key: b64(key), password, signingTime, signatureId, ...rest }), { signal });
+  },
+  verify({ xml, signal, ...rest } = {}) {
+    return call('xades.verify', compact({ xml, ...rest }), { signal });
+  },
+};
+
+const certs = {
+  inspect({ cert, certificate, key, password, signal } = {}) {
+    return call('certs.inspect', compact({ certificate: b64(cert ?? certificate), key: b64(key), password }), { signal });
+  },
+  generateTestCertificate({ signal, ...input } = {}) {
+    return call('certs.generate_test', compact(input), { signal });
+  },
+};
+
+// version is synchronous: it needs nothing but the module.
+function version() {
+  const env = instance().version();
+  if (!env.ok) throw fromEnvelope(env);
+  return env.result;
+}
+
+// inflight reports operations started in the module and not finished
+// (tests use it to prove cancellation unwinds the Go side).
+function inflight() { return instance().inflight(); }
+
+module.exports = { Client, xades, certs, version, inflight, call: (op, input, opts = {}) => (opts.client ? opts.client.call(op, input, opts) : call(op, input, opts)) };

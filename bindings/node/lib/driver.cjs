@@ -1,0 +1,95 @@
+'use strict';
+// The host side of the step/resume protocol (core/step): run an operation
+// until it needs the outside world, do that (fetch, a timer), hand the
+// answer back, repeat until "done". Each operation is an independent async
+// loop, so any number can be in flight on one instance.
+
+const { instance } = require('./runtime.cjs');
+const { fromEnvelope, CanceledError, InternalError } = require('./errors.cjs');
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+function abortReason(signal) {
+  return new CanceledError({ message: 'operation canceled by AbortSignal' });
+}
+
+// sleep resolves after ms, or rejects as soon as signal aborts.
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    function onAbort() { clearTimeout(t); reject(abortReason(signal)); }
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+// perform does one http event with fetch and returns the answer JSON. A
+// failure to get any HTTP answer is reported to Go (which decides about
+// retries); only the caller's own abort escapes as an exception.
+async function perform(req, signal) {
+  const timeout = AbortSignal.timeout(req.timeoutMs > 0 ? req.timeoutMs : DEFAULT_TIMEOUT_MS);
+  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  try {
+    const res = await fetch(req.url, {
+      method: req.method,
+      headers: req.headers || {},
+      body: req.body ? Buffer.from(req.body, 'base64') : undefined,
+      signal: combined,
+      redirect: 'manual',
+    });
+    const body = Buffer.from(await res.arrayBuffer()).toString('base64');
+    const headers = {};
+    res.headers.forEach((v, k) => { headers[k] = v; });
+    return JSON.stringify({ status: res.status, headers, body });
+  } catch (e) {
+    if (signal?.aborted) throw abortReason(signal);
+    const isTimeout = timeout.aborted;
+    const cause = e?.cause?.code || e?.cause?.message;
+    const msg = isTimeout ? `no answer within ${req.timeoutMs || DEFAULT_TIMEOUT_MS} ms` : `${e.message}${cause ? ` (${cause})` : ''}`;
+    return JSON.stringify({ error: msg, timeout: isTimeout });
+  }
+}
+
+function settle(ev) {
+  const env = ev.envelope;
+  if (!env) throw new InternalError({ message: `event without envelope: ${ev.kind}` });
+  if (env.ok) return env.result;
+  throw fromEnvelope(env);
+}
+
+// run executes operation op with input (an object) on a client handle (0
+// for none) of the given instance.
+async function run(inst, clientHandle, op, input, { signal } = {}) {
+  if (signal?.aborted) throw abortReason(signal);
+  const json = JSON.stringify(input ?? {});
+  const info = inst.opInfo(op);
+  if (!info || !info.network) return settle({ envelope: inst.call(clientHandle, op, json) });
+
+  let ev = inst.start(clientHandle, op, json);
+  try {
+    while (ev.kind !== 'done') {
+      if (ev.kind === 'http') {
+        const answer = await perform(ev.http, signal);
+        ev = inst.resume(ev.op, answer);
+      } else if (ev.kind === 'sleep') {
+        await sleep(ev.ms, signal);
+        ev = inst.resume(ev.op, '{}');
+      } else {
+        throw new InternalError({ message: `unknown event kind ${ev.kind}` });
+      }
+    }
+  } catch (e) {
+    // Unwind the Go side so the operation does not leak, then report.
+    if (ev.kind !== 'done' && !inst.dead) {
+      try { inst.cancel(ev.op); } catch { /* the instance trapped; nothing to unwind */ }
+    }
+    throw e;
+  }
+  return settle(ev);
+}
+
+function call(op, input, opts = {}) {
+  return run(instance(), 0, op, input, opts);
+}
+
+module.exports = { run, call, instance };
