@@ -35,6 +35,7 @@ test-node: npm ksef-sim-bin
 	cp $(NODE_PKG)/test/*.mjs $(NODE_PKG)/test/*.cjs $(NODE_SCRATCH)/test/
 	cd $(NODE_SCRATCH) && KSEF_SIM=$(abspath $(KSEF_SIM_BIN)) $(NODE) --test test/*.test.mjs test/*.test.cjs
 
-bench-node: npm
-	KSEFKIT_WASM=$(abspath $(WASM)) KSEF_SIM=$(abspath $(KSEF_SIM_BIN)) $(MAKE) --no-print-directory ksef-sim-bin >/dev/null
+bench-node: npm ksef-sim-bin
 	KSEFKIT_WASM=$(abspath $(WASM)) KSEF_SIM=$(abspath $(KSEF_SIM_BIN)) $(NODE) $(NODE_PKG)/bench/bench.mjs
+	@echo "native reference (same operations through core/bridge, Go net/http driver):"
+	$(GO) test -run '^$$' -bench Native -benchtime 1s ./wasm/hosttest

@@ -1,0 +1,87 @@
+// make bench-node: figures, not assertions (DESIGN.md targets: Node → wasm
+// ≤ 25 µs per small call, compile + instantiate + _initialize ≤ 100 ms).
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
+import { startSim, fast } from '../test/sim.mjs';
+
+const require = createRequire(import.meta.url);
+const wasmPath = process.env.KSEFKIT_WASM || new URL('../ksef.wasm', import.meta.url).pathname;
+process.env.KSEFKIT_WASM = wasmPath;
+const { Instance } = require('../lib/runtime.cjs');
+const k = require('../index.cjs');
+
+const line = (what, value) => console.log(`${what.padEnd(48)} ${value}`);
+const bytes = readFileSync(wasmPath);
+line('ksef.wasm raw', `${bytes.length} B (${(bytes.length / 2 ** 20).toFixed(2)} MiB)`);
+line('ksef.wasm gzip -9', `${gzipSync(bytes, { level: 9 }).length} B`);
+
+// Cold start: compile + instantiate + _initialize, first time in this process.
+let t = performance.now();
+const mod = new WebAssembly.Module(bytes);
+const tCompile = performance.now() - t;
+t = performance.now();
+let memory;
+const { createWasi } = require('../lib/wasi.cjs');
+const inst = new WebAssembly.Instance(mod, { wasi_snapshot_preview1: createWasi(() => memory) });
+memory = inst.exports.memory;
+inst.exports._initialize();
+const tInit = performance.now() - t;
+line('cold start: compile', `${tCompile.toFixed(1)} ms`);
+line('cold start: instantiate + _initialize', `${tInit.toFixed(1)} ms`);
+line('cold start: total', `${(tCompile + tInit).toFixed(1)} ms`);
+t = performance.now();
+for (let i = 0; i < 5; i++) new Instance(100 + i);
+line('warm instantiate + _initialize (compiled module)', `${((performance.now() - t) / 5).toFixed(1)} ms`);
+
+function perCall(fn, n) {
+  for (let i = 0; i < Math.min(n, 1000); i++) fn();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) fn();
+  return Number(process.hrtime.bigint() - t0) / n / 1000;
+}
+line('call overhead: version() (JSON in/out)', `${perCall(() => k.version(), 20000).toFixed(2)} µs/call`);
+line('call overhead: inflight() (i32 export)', `${perCall(() => k.inflight(), 200000).toFixed(3)} µs/call`);
+const internal = k[Symbol.for('ksefkit.internal')].instance();
+line('call overhead: env.list via ksef_call', `${perCall(() => internal.call(0, 'env.list', '{}'), 5000).toFixed(2)} µs/call`);
+
+// One token authentication through Node (fetch + step/resume) against ksef-sim.
+const sim = await startSim(['--auth-delay', '0']);
+try {
+  const c = await k.Client.create({ baseUrl: sim.url, ...fast });
+  await c.auth.withToken({ token: sim.token, nip: sim.nip });
+  const n = 30;
+  const cpu0 = process.cpuUsage();
+  t = performance.now();
+  for (let i = 0; i < n; i++) await c.auth.withToken({ token: sim.token, nip: sim.nip });
+  const wall = (performance.now() - t) / n;
+  const cpu = process.cpuUsage(cpu0);
+  line('token auth via Node+wasm (wall, loopback sim)', `${wall.toFixed(2)} ms`);
+  line('token auth via Node+wasm (CPU of this process)', `${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms`);
+  await c.close();
+} finally {
+  await sim.close();
+}
+
+// XAdES sign inside wasm, when the operation exists.
+const ops = new Set((await k.call('ops.list')).operations.map((o) => o.name));
+if (ops.has('xades.sign') && ops.has('certs.generate_test')) {
+  for (const keyType of ['ecdsa', 'rsa']) {
+    const g = await k.certs.generateTestCertificate({ nip: '5265877635', keyType });
+    const input = JSON.stringify({
+      xml: '<AuthTokenRequest><Challenge>x</Challenge></AuthTokenRequest>',
+      certificate: Buffer.from(g.certificatePem).toString('base64'),
+      key: Buffer.from(g.keyPem).toString('base64'),
+    });
+    let n = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < 1500) {
+      const env = internal.call(0, 'xades.sign', input);
+      if (!env.ok) throw new Error(env.error.message);
+      n++;
+    }
+    line(`xades.sign ${keyType} in wasm (incl. key parsing)`, `${(n / ((performance.now() - t0) / 1000)).toFixed(0)} signatures/s`);
+  }
+} else {
+  line('xades.sign in wasm', 'skipped (operation absent)');
+}
