@@ -106,6 +106,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, rv *openapi3filt
 		}
 		lines := violationLines(err)
 		s.recordViolation("request", r.Method, r.URL.Path, lines)
+		if isMediaTypeError(err) {
+			s.problem(w, r, http.StatusUnsupportedMediaType, "Content-Type "+r.Header.Get("Content-Type")+" is not accepted here")
+			return
+		}
 		if !s.opts.NoStrict {
 			s.badRequest(w, r, exc(codeValidation, lines...))
 			return

@@ -48,6 +48,11 @@ var loadSpec = sync.OnceValues(func() (*apiSpec, error) {
 	// The document names only the TEST host. A host-less server URL makes the
 	// router match "/v2/..." on whatever loopback address we listen on.
 	doc.Servers = openapi3.Servers{{URL: "/v2"}}
+	// POST /auth/xades-signature takes application/xml, declared as a plain
+	// string; kin-openapi has no decoder for it out of the box.
+	if openapi3filter.RegisteredBodyDecoder("application/xml") == nil {
+		openapi3filter.RegisterBodyDecoder("application/xml", openapi3filter.PlainBodyDecoder)
+	}
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("sim: build OpenAPI router: %w", err)
@@ -121,6 +126,13 @@ func (sp *apiSpec) route(r *http.Request) (*openapi3filter.RequestValidationInpu
 		Route:      route,
 		Options:    sp.requestOptions(),
 	}, nil
+}
+
+// isMediaTypeError reports a request whose Content-Type the operation does
+// not accept; KSeF answers those with 415, not 21405.
+func isMediaTypeError(err error) bool {
+	var re *openapi3filter.RequestError
+	return errors.As(err, &re) && strings.HasPrefix(re.Reason, "header Content-Type has unexpected value")
 }
 
 // violationLines turns a validator error into short, readable lines: the
