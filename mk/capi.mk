@@ -69,8 +69,9 @@ lib-portable: include/ksef.h
 	@rm -f $(BUILD)/lib-portable/libksef.h
 	@objdump -T $(BUILD)/lib-portable/libksef.so | grep -o 'GLIBC_[0-9.]*' | sort -Vu | tail -1
 
-capi-sim $(KSEF_SIM):
-	@mkdir -p $(BUILD)/bin
+capi-sim: $(KSEF_SIM)
+$(KSEF_SIM): go.mod $(shell find sim cmd/ksef-sim core -name '*.go' -not -name '*_test.go' 2>/dev/null)
+	@mkdir -p $(@D)
 	$(GO) build -o $(KSEF_SIM) ./cmd/ksef-sim
 
 C_LINK := -I$(BUILD)/include -L$(BUILD)/lib -lksef -Wl,-rpath,$(CAPI_ABS)/lib -lpthread

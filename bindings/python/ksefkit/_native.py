@@ -83,9 +83,13 @@ def _take(l: ctypes.CDLL, out: ctypes.c_void_p, n: ctypes.c_size_t) -> bytes:
         l.ksef_free(out)
 
 
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_loads = json.loads
+
+
 def decode(envelope: bytes) -> Any:
     """The result of an envelope, or the matching KsefError raised."""
-    env = json.loads(envelope)
+    env = _loads(envelope)
     if env.get("ok"):
         return env.get("result")
     raise error_from_envelope(env)
@@ -100,7 +104,7 @@ def call_raw(client: int, op: str, payload: bytes) -> bytes:
 
 
 def call(client: int, op: str, data: Optional[Dict[str, Any]] = None) -> Any:
-    payload = json.dumps(data or {}, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    payload = _dumps(data).encode("utf-8") if data else b"{}"
     return decode(call_raw(client, op, payload))
 
 
