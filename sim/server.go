@@ -4,9 +4,11 @@
 // It serves the authentication part of the API under /v2 exactly like
 // https://api-test.ksef.mf.gov.pl/v2: its own RSA-2048 keys for both key
 // usages, KSeF tokens decrypted with RSA-OAEP and checked against the
-// challenge, the asynchronous authentication status, one-shot redeem,
-// refresh, authentication sessions with revocation, IP authorization
-// policies, and the /testdata helpers that authentication depends on.
+// challenge, XAdES-signed AuthTokenRequests verified in full with the
+// identity taken from the certificate, the asynchronous authentication
+// status, one-shot redeem, refresh, authentication sessions with
+// revocation, IP authorization policies, and the /testdata helpers that
+// authentication depends on. README.md has the complete reference.
 // Every request it receives and every response it sends is validated
 // against the official OpenAPI document embedded in the package; mismatches
 // are logged, recorded (SpecViolations) and, in strict mode, answered with
