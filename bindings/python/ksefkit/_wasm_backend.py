@@ -1,0 +1,273 @@
+"""An optional backend running ksef.wasm under wasmtime (PyPI ``wasmtime``).
+
+It offers the same functions as ``_native`` (``call``, ``call_raw``,
+``client_new``, ``client_free``, ``lib_version``, ``decode``) so ``client.py``
+can pick either. Use it where ``libksef.so`` cannot be loaded (another
+platform, a forked worker that must not touch a Go runtime loaded in the
+parent): one module for every platform, no native code of ours.
+
+The module has no sockets: operations that talk to KSeF run under the
+step/resume protocol (docs/abi-wasm.md §2) and this file performs their HTTP
+requests with ``urllib`` and their waits with ``time.sleep``. Which
+operations need that is read from the module's own ``ops.list``.
+
+Compiling the module takes seconds with Cranelift, so the compiled artefact is
+cached in ``$KSEFKIT_CACHE`` (default ``~/.cache/ksefkit``) keyed by the
+wasmtime version and the module's SHA-256.
+
+A trap leaves the instance undefined: it is dropped and the next call makes a
+new one. Handles carry the instance generation in their high bits, so a
+handle of a dead instance gives ``InvalidHandleError`` instead of silently
+naming another client.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any, Dict, List, Optional, Tuple
+
+from .errors import InternalError, InvalidHandleError, KsefError, error_from_envelope
+
+_GEN_SHIFT = 40  # handle = generation << 40 | guest handle
+_MASK64 = (1 << 64) - 1
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def wasm_path() -> str:
+    """The path ksef.wasm is (or would be) loaded from: $KSEFKIT_WASM or _lib/ksef.wasm."""
+    env = os.environ.get("KSEFKIT_WASM")
+    if env:
+        return env
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "_lib", "ksef.wasm")
+
+
+def _compiled(wasmtime: Any, engine: Any, path: str) -> Any:
+    with open(path, "rb") as f:
+        code = f.read()
+    cache = os.environ.get("KSEFKIT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "ksefkit")
+    key = hashlib.sha256(code).hexdigest()[:32]
+    ver = getattr(wasmtime, "__version__", "unknown")
+    cached = os.path.join(cache, f"ksef-{ver}-{key}.cwasm")
+    if os.path.exists(cached):
+        try:
+            return wasmtime.Module.deserialize_file(engine, cached)
+        except Exception:  # stale or foreign artefact: compile again
+            pass
+    module = wasmtime.Module(engine, code)
+    try:
+        os.makedirs(cache, exist_ok=True)
+        tmp = f"{cached}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(module.serialize())
+        os.replace(tmp, cached)
+    except OSError:
+        pass  # a read-only home is not an error, only slower
+    return module
+
+
+class _Instance:
+    def __init__(self, generation: int) -> None:
+        try:
+            import wasmtime
+        except ImportError as e:  # pragma: no cover - depends on the environment
+            raise InternalError("internal", "the wasm backend needs the 'wasmtime' package (pip install wasmtime)") from e
+        self._wt = wasmtime
+        self.generation = generation
+        self.dead = False
+        engine = wasmtime.Engine()
+        module = _compiled(wasmtime, engine, wasm_path())
+        linker = wasmtime.Linker(engine)
+        linker.define_wasi()
+        self.store = wasmtime.Store(engine)
+        cfg = wasmtime.WasiConfig()
+        cfg.inherit_stderr()  # Go panics and logs
+        self.store.set_wasi(cfg)
+        inst = linker.instantiate(self.store, module)
+        self.ex = inst.exports(self.store)
+        self.mem = self.ex["memory"]
+        self.ex["_initialize"](self.store)
+        self._network: Optional[Dict[str, bool]] = None
+
+    def _trap(self, e: BaseException) -> KsefError:
+        self.dead = True
+        err = InternalError("internal", f"ksef.wasm trapped and was reset: {e}")
+        err.__cause__ = e
+        return err
+
+    def invoke(self, name: str, scalars: List[int], blobs: List[bytes]) -> bytes:
+        if self.dead:
+            raise InternalError("internal", "ksef.wasm instance is gone (trapped)")
+        st, ex = self.store, self.ex
+        ptrs: List[int] = []
+        try:
+            args = list(scalars)
+            for b in blobs:
+                p = ex["ksef_alloc"](st, len(b))
+                if b:
+                    self.mem.write(st, b, p)
+                ptrs.append(p)
+                args += [p, len(b)]
+            packed = ex[name](st, *args) & _MASK64
+            p, n = packed >> 32, packed & 0xFFFFFFFF
+            out = bytes(self.mem.read(st, p, p + n))
+            ex["ksef_free"](st, p)
+            return out
+        except (self._wt.Trap, self._wt.WasmtimeError) as e:
+            raise self._trap(e) from e
+        finally:
+            if not self.dead:
+                for p in ptrs:
+                    ex["ksef_free"](st, p)
+
+    def scalar(self, name: str, *args: int) -> int:
+        if self.dead:
+            return 0
+        try:
+            return self.ex[name](self.store, *args)
+        except (self._wt.Trap, self._wt.WasmtimeError) as e:
+            raise self._trap(e) from e
+
+    def is_network(self, op: str) -> bool:
+        if self._network is None:
+            env = json.loads(self.invoke("ksef_call", [0], [b"ops.list", b"{}"]))
+            ops = env.get("result", {}).get("operations", []) if env.get("ok") else []
+            self._network = {o["name"]: bool(o.get("network")) for o in ops}
+        return self._network.get(op, False)
+
+
+_lock = threading.RLock()  # a wasmtime Store is not thread-safe
+_current: Optional[_Instance] = None
+_generations = 0
+
+
+def _instance() -> _Instance:
+    global _current, _generations
+    if _current is None or _current.dead:
+        _generations += 1
+        _current = _Instance(_generations)
+    return _current
+
+
+def _split(handle: int) -> Tuple[_Instance, int]:
+    inst = _instance()
+    if handle == 0:
+        return inst, 0
+    if handle >> _GEN_SHIFT != inst.generation:
+        raise InvalidHandleError("handle.invalid", "the client belonged to a ksef.wasm instance that trapped; create it again")
+    return inst, handle & ((1 << _GEN_SHIFT) - 1)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:  # the core sees 3xx as they are
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def _perform(req: Dict[str, Any]) -> bytes:
+    """Do one http event and return the answer JSON for ksef_resume."""
+    body = base64.b64decode(req["body"]) if req.get("body") else None
+    timeout = (req.get("timeoutMs") or 60000) / 1000
+    r = urllib.request.Request(req["url"], data=body, method=req["method"], headers=req.get("headers") or {})
+    try:
+        try:
+            resp = _opener.open(r, timeout=timeout)
+        except urllib.error.HTTPError as e:  # 4xx/5xx are answers, not failures
+            resp = e
+        with resp:
+            data = resp.read()
+            headers: Dict[str, List[str]] = {}
+            for k, v in resp.headers.items():
+                headers.setdefault(k, []).append(v)
+            return _dumps({"status": resp.status if hasattr(resp, "status") else resp.code, "headers": headers,
+                           "body": base64.b64encode(data).decode("ascii")}).encode()
+    except (socket.timeout, TimeoutError):
+        return _dumps({"error": f"no answer within {timeout:g} s", "timeout": True}).encode()
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, "reason", e)
+        is_timeout = isinstance(reason, (socket.timeout, TimeoutError))
+        return _dumps({"error": str(reason), "timeout": is_timeout}).encode()
+
+
+def _drive(inst: _Instance, ev: Dict[str, Any]) -> bytes:
+    """Run the step/resume loop to the done event; returns its envelope JSON."""
+    try:
+        while ev.get("kind") != "done":
+            kind, op = ev.get("kind"), ev["op"]
+            if kind == "http":
+                answer = _perform(ev["http"])  # outside the lock: other threads may use the instance
+            elif kind == "sleep":
+                time.sleep(ev.get("ms", 0) / 1000)
+                answer = b"{}"
+            else:
+                raise InternalError("internal", f"unknown event kind {kind!r}")
+            with _lock:
+                ev = json.loads(inst.invoke("ksef_resume", [op], [answer]))
+    except BaseException:
+        # KeyboardInterrupt included: unwind the Go operation so it does not leak.
+        if ev.get("kind") != "done" and not inst.dead:
+            with _lock:
+                try:
+                    inst.invoke("ksef_cancel", [ev["op"]], [])
+                except KsefError:
+                    pass
+        raise
+    return json.dumps(ev.get("envelope") or {"ok": False, "error": {"code": "internal", "message": "event without envelope"}}).encode()
+
+
+def decode(envelope: bytes) -> Any:
+    """The result of an envelope, or the matching KsefError raised."""
+    env = json.loads(envelope)
+    if env.get("ok"):
+        return env.get("result")
+    raise error_from_envelope(env)
+
+
+def call_raw(client: int, op: str, payload: bytes) -> bytes:
+    opb = op.encode("utf-8", "surrogateescape")
+    with _lock:
+        inst, h = _split(client)
+        if not inst.is_network(op):
+            return inst.invoke("ksef_call", [h], [opb, payload])
+        ev = json.loads(inst.invoke("ksef_start", [h], [opb, payload]))
+    return _drive(inst, ev)
+
+
+def call(client: int, op: str, data: Optional[Dict[str, Any]] = None) -> Any:
+    payload = _dumps(data).encode("utf-8") if data else b"{}"
+    return decode(call_raw(client, op, payload))
+
+
+def client_new(config: Dict[str, Any]) -> int:
+    cfg = json.dumps(config, separators=(",", ":")).encode("utf-8")
+    with _lock:
+        inst = _instance()
+        result = decode(inst.invoke("ksef_client_new", [], [cfg]))
+        return inst.generation << _GEN_SHIFT | int(result["client"])
+
+
+def client_free(handle: int) -> None:
+    with _lock:
+        if _current is None or _current.dead or handle >> _GEN_SHIFT != _current.generation:
+            return  # its instance is gone, and the handle with it
+        _current.scalar("ksef_client_free", handle & ((1 << _GEN_SHIFT) - 1))
+
+
+def lib_version() -> str:
+    with _lock:
+        return json.loads(_instance().invoke("ksef_version", [], []))["result"]["version"]
+
+
+def inflight() -> int:
+    """Operations started in the module and not finished."""
+    with _lock:
+        return _instance().scalar("ksef_inflight") if _current is not None else 0
