@@ -183,11 +183,25 @@ func (s *Server) startAuth(ctx context.Context, a authStart) authInitResponse {
 	}
 	token, exp := s.issue(typAuthentication, op, s.opts.AuthTokenTTL)
 	s.mu.Lock()
+	if len(s.ops) > 4096 {
+		s.forgetOldOps(now)
+	}
 	s.ops[op.ref] = op
 	s.mu.Unlock()
 	s.log.Info("authentication started", "ref", op.ref, "context", a.context.String(), "subject", op.subject.String(),
 		"method", a.method.Code, "tokenRef", a.tokenRef, "policy", !a.policy.Empty())
 	return authInitResponse{ReferenceNumber: op.ref, AuthenticationToken: tokenInfo{token, ksefTime(exp)}}
+}
+
+// forgetOldOps drops operations nobody can use any more — past the status
+// retention and without a live refresh token — so that a long-running
+// simulator stays small. Caller holds s.mu.
+func (s *Server) forgetOldOps(now time.Time) {
+	for ref, op := range s.ops {
+		if now.Sub(op.start) > authStatusRetention && (!op.redeemed || now.After(op.refreshUntil)) {
+			delete(s.ops, ref)
+		}
+	}
 }
 
 // statusOf returns the operation's status. A poll consumes one of the

@@ -32,7 +32,10 @@ import (
 //	       500          legacy ExceptionResponse with exceptionCode 500, like KSeF
 //	       502          a proxy's HTML "Bad Gateway" page
 //	       503          plain-text "Service Unavailable" (optional retry-after=SECONDS)
-//	       drop         close the connection without answering
+//	       drop         close the connection without answering (needs a real
+//	                    connection: served through Handler by something
+//	                    other than net/http's server, it panics with
+//	                    http.ErrAbortHandler like any aborting handler)
 //	       slow         wait ms=MILLISECONDS (default 1000) then answer normally;
 //	                    a client that gives up cancels the wait
 //	       rotate-keys  rotate both public keys first (the publicKeyId the
