@@ -10,7 +10,7 @@ GO      ?= go
 BUILD   ?= build
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build go-build sim demo test go-test go-race docs docs-check deps bench go-bench clean help
+.PHONY: all build go-build sim demo test go-vet go-test go-race docs docs-check deps bench go-bench clean help
 
 all: build
 
@@ -23,13 +23,9 @@ go-build:
 	$(GO) build ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) build ./core/...
 
-sim: $(BUILD)/bin/ksef-sim
-$(BUILD)/bin/ksef-sim: FORCE
-	@mkdir -p $(BUILD)/bin
-	$(GO) build -o $@ ./cmd/ksef-sim
+# The simulator binary's rule ($(KSEF_SIM)) lives in mk/capi.mk.
+sim: capi-sim
 	$(GO) build -o $(BUILD)/bin/ksef-demo ./cmd/ksef-demo
-
-FORCE:
 
 # The test tools some suites need (xmlsec1 verifies our XAdES signatures
 # independently). Installed here so that a fresh machine needs nothing by hand.
@@ -39,14 +35,18 @@ deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq xmlsec1 >/dev/null; }
 
-demo: build
+demo: build $(C_BIN)/token_auth
 	./build/scripts/demo.sh
 
-test: deps go-build docs-check go-test go-race test-wasm test-c test-python test-node
+test: deps go-build docs-check header-check go-vet go-test go-race test-c test-python test-node
 	@echo "all test suites passed"
 
+go-vet:
+	$(GO) vet ./...
+
+# Includes the wazero host test of build/ksef.wasm (wasm/hosttest).
 go-test: sim wasm
-	KSEFKIT_ROOT=$(CURDIR) $(GO) test -count=1 ./...
+	KSEFKIT_WASM=$(abspath $(BUILD)/ksef.wasm) $(GO) test -count=1 ./...
 
 # The concurrency-heavy packages again under the race detector.
 go-race:
@@ -64,6 +64,6 @@ go-bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./core/...
 
 clean:
-	rm -rf $(BUILD)/bin $(BUILD)/lib $(BUILD)/include $(BUILD)/dist $(BUILD)/ksef.wasm $(BUILD)/venv $(BUILD)/npm-scratch
+	find $(BUILD) -mindepth 1 -maxdepth 1 ! -name scripts -exec rm -rf {} +
 
 -include mk/*.mk

@@ -18,9 +18,12 @@ import (
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/api"
+	"github.com/ksefkit/ksefkit/core/auth"
+	"github.com/ksefkit/ksefkit/core/certs"
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/ksef"
+	"github.com/ksefkit/ksefkit/core/xades"
 )
 
 func main() {
@@ -92,6 +95,25 @@ func run(w io.Writer, baseURL string, verbose bool) error {
 		return describe("refresh", err)
 	}
 	fmt.Fprintf(w, "refreshed        access token now valid until %s\n", info.AccessTokenValidUntil.Format(time.RFC3339))
+
+	// TEST (and the simulator) accept self-signed certificates: authenticate
+	// a second time, now with a XAdES-signed AuthTokenRequest.
+	if e.SelfSignedAllowed {
+		tc, err := certs.GenerateTest(certs.TestOptions{Kind: "personal", NIP: nip, GivenName: "Jan", Surname: "Demo"})
+		if err != nil {
+			return describe("generating a test certificate", err)
+		}
+		fmt.Fprintf(w, "test certificate %s carries %s %s (from %s)\n", tc.Info.Subject, tc.Info.Identity.Type, tc.Info.Identity.Value, tc.Info.Identity.Source)
+		signer, err := xades.NewSigner(tc.Credential.Signer, tc.Credential.Certificate)
+		if err != nil {
+			return describe("preparing the signer", err)
+		}
+		info, err = c.Authenticate(ctx, &auth.XAdES{Signer: signer, Ctx: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}})
+		if err != nil {
+			return describe("XAdES authentication", err)
+		}
+		fmt.Fprintf(w, "XAdES auth       reference %s, access token valid until %s\n", info.ReferenceNumber, info.AccessTokenValidUntil.Format(time.RFC3339))
+	}
 
 	sessions, err := c.AllAuthSessions(ctx)
 	if err != nil {
