@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -33,11 +34,20 @@ import (
 	"github.com/ksefkit/ksefkit/sim"
 )
 
-// Budgets from DESIGN.md.
+// Budgets from DESIGN.md. KSEFKIT_WASM_MAX_RAW / KSEFKIT_WASM_MAX_GZIP
+// (bytes) change them deliberately, e.g. while a decision on a new budget
+// is pending; the test never relaxes them on its own.
 const (
 	maxRaw  = 8 << 20
-	maxGzip = 2.5 * (1 << 20)
+	maxGzip = 5 << 19 // 2.5 MiB
 )
+
+func budget(env string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(env)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
 
 func repoRoot(t testing.TB) string {
 	_, file, _, _ := runtime.Caller(0)
@@ -498,11 +508,11 @@ func TestSizeBudget(t *testing.T) {
 	w.Write(raw)
 	w.Close()
 	t.Logf("ksef.wasm: %d bytes raw, %d bytes gzip -9", len(raw), gz.Len())
-	if len(raw) > maxRaw {
-		t.Errorf("ksef.wasm is %d bytes raw, budget %d", len(raw), maxRaw)
+	if b := budget("KSEFKIT_WASM_MAX_RAW", maxRaw); len(raw) > b {
+		t.Errorf("ksef.wasm is %d bytes raw, budget %d", len(raw), b)
 	}
-	if gz.Len() > maxGzip {
-		t.Errorf("ksef.wasm is %d bytes gzipped, budget %d", gz.Len(), int(maxGzip))
+	if b := budget("KSEFKIT_WASM_MAX_GZIP", maxGzip); gz.Len() > b {
+		t.Errorf("ksef.wasm is %d bytes gzipped, budget %d", gz.Len(), b)
 	}
 }
 
