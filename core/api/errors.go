@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -84,9 +83,9 @@ func DecodeError(resp *transport.Response) *errs.Error {
 		case len(e.Exceptions) > 0:
 			e.Message = e.Exceptions[0].Description
 		case decoded:
-			e.Message = http.StatusText(resp.Status)
+			e.Message = statusText(resp.Status)
 		default:
-			e.Message = fmt.Sprintf("HTTP %d %s with an unrecognised body (%d bytes, %s)", resp.Status, http.StatusText(resp.Status), len(resp.Body), contentType(resp))
+			e.Message = fmt.Sprintf("HTTP %d %s with an unrecognised body (%d bytes, %s)", resp.Status, statusText(resp.Status), len(resp.Body), contentType(resp))
 		}
 	}
 	if e.Code == errs.RateLimited && e.RetryAfterSeconds > 0 {
@@ -163,4 +162,42 @@ func codeForStatus(status int) errs.Code {
 	default:
 		return errs.API
 	}
+}
+
+// statusText names the statuses KSeF and the proxies in front of it answer
+// with. (net/http.StatusText would link all of net/http into the wasm module.)
+func statusText(code int) string {
+	switch code {
+	case 400:
+		return "Bad Request"
+	case 401:
+		return "Unauthorized"
+	case 403:
+		return "Forbidden"
+	case 404:
+		return "Not Found"
+	case 405:
+		return "Method Not Allowed"
+	case 409:
+		return "Conflict"
+	case 410:
+		return "Gone"
+	case 413:
+		return "Payload Too Large"
+	case 415:
+		return "Unsupported Media Type"
+	case 429:
+		return "Too Many Requests"
+	case 500:
+		return "Internal Server Error"
+	case 501:
+		return "Not Implemented"
+	case 502:
+		return "Bad Gateway"
+	case 503:
+		return "Service Unavailable"
+	case 504:
+		return "Gateway Timeout"
+	}
+	return "status " + strconv.Itoa(code)
 }
