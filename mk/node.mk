@@ -25,6 +25,7 @@ ksef-sim-bin:
 npm: wasm
 	@mkdir -p $(BUILD)/dist
 	cp $(WASM) $(NODE_PKG)/ksef.wasm
+	cp $(NODE_PKG)/index.d.ts $(NODE_PKG)/index.d.cts
 	cd $(NODE_PKG) && $(NPM) pack --silent --pack-destination $(abspath $(BUILD)/dist) >/dev/null
 	@echo "$(NODE_TGZ)"; tar -tzf $(NODE_TGZ) | sed 's/^/  /'
 
