@@ -39,7 +39,9 @@ async function perform(req, signal) {
     });
     const body = Buffer.from(await res.arrayBuffer()).toString('base64');
     const headers = {};
-    res.headers.forEach((v, k) => { headers[k] = v; });
+    // fetch has already decoded any Content-Encoding: the body handed to Go
+    // is the decoded one, so these two headers would describe it wrongly.
+    res.headers.forEach((v, k) => { if (k !== 'content-encoding' && k !== 'content-length') headers[k] = v; });
     return JSON.stringify({ status: res.status, headers, body });
   } catch (e) {
     if (signal?.aborted) throw abortReason(signal);
