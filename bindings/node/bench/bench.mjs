@@ -34,6 +34,15 @@ t = performance.now();
 for (let i = 0; i < 5; i++) new Instance(100 + i);
 line('warm instantiate + _initialize (compiled module)', `${((performance.now() - t) / 5).toFixed(1)} ms`);
 
+// The same in fresh processes, as a user sees it: require + first version().
+{
+  const { execFileSync } = await import('node:child_process');
+  const script = `const t=performance.now();const k=require(${JSON.stringify(new URL('../index.cjs', import.meta.url).pathname)});k.version();console.log(performance.now()-t)`;
+  const runs = Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, ['-e', script], { env: process.env }).toString()));
+  runs.sort((a, b) => a - b);
+  line('fresh process: require + first version() (median of 5)', `${runs[2].toFixed(1)} ms`);
+}
+
 function perCall(fn, n) {
   for (let i = 0; i < Math.min(n, 1000); i++) fn();
   const t0 = process.hrtime.bigint();
