@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/beevik/etree"
 	"github.com/ksefkit/ksefkit/core/authreq"
@@ -23,7 +24,9 @@ func TestTemplatesAreCanonical(t *testing.T) {
 	for _, v := range []variant{variants[0], variants[3]} {
 		c := credential(t, v)
 		s := signer(t, c)
-		opts := Options{SignatureID: "S", SignedPropertiesID: "P", ReferenceID: "R"}
+		// A fixed signing time: the template is rebuilt below, and "now"
+		// could move to the next second in between.
+		opts := Options{SignatureID: "S", SignedPropertiesID: "P", ReferenceID: "R", SigningTime: time.Now().UTC().Add(-time.Minute).Truncate(time.Second)}
 		for _, doc := range [][]byte{
 			request(t, authreq.SubjectCertificate),
 			[]byte(`<r:A xmlns:r="urn:r" xmlns:ds="urn:decoy" xmlns:xades="urn:decoy2" xmlns="urn:default"><B/></r:A>`),
