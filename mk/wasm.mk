@@ -6,6 +6,9 @@ GO    ?= go
 BUILD ?= build
 
 WASM := $(BUILD)/ksef.wasm
+# Raw size guard for the host test (DESIGN.md target: 8 MiB); the top-level
+# Makefile may hold it higher while the module is being slimmed.
+WASM_MAX_RAW ?= 8388608
 
 .PHONY: wasm test-wasm wasm-size
 
@@ -16,7 +19,7 @@ wasm:
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags="-s -w" -o $(WASM) ./wasm
 
 test-wasm: wasm
-	KSEFKIT_REQUIRE_WASM=1 KSEFKIT_WASM=$(abspath $(WASM)) GO=$(GO) $(GO) test -count=1 -v -run . ./wasm/hosttest
+	KSEFKIT_REQUIRE_WASM=1 KSEFKIT_WASM=$(abspath $(WASM)) KSEFKIT_WASM_MAX_RAW=$(WASM_MAX_RAW) GO=$(GO) $(GO) test -count=1 -v -run . ./wasm/hosttest
 
 wasm-size: wasm
 	@raw=$$(wc -c < $(WASM)); gz=$$(gzip -9c $(WASM) | wc -c); \
