@@ -10,6 +10,9 @@ GO      ?= go
 BUILD   ?= build
 export GOFLAGS ?= -buildvcs=false
 
+# Area makefiles first: their variables ($(C_BIN), $(KSEF_SIM) …) are used below.
+include mk/*.mk
+
 .PHONY: all build go-build sim demo test go-vet go-test go-race docs docs-check deps bench go-bench clean help
 
 all: build
@@ -70,4 +73,3 @@ go-bench:
 clean:
 	find $(BUILD) -mindepth 1 -maxdepth 1 ! -name scripts -exec rm -rf {} +
 
--include mk/*.mk
