@@ -104,16 +104,23 @@ type nipRequest struct {
 
 // POST /testdata/subject/remove (removes the subunits with it)
 func (s *Server) handleSubjectRemove(w http.ResponseWriter, r *http.Request) {
+	removeByNIP(s, w, r, "subjectNip", func(q nipRequest) string { return q.SubjectNip }, s.subjects)
+}
+
+// removeByNIP answers a /testdata/*/remove request: it validates the NIP the
+// body names in field and deletes its record from m.
+func removeByNIP[T any](s *Server, w http.ResponseWriter, r *http.Request, field string, nipOf func(nipRequest) string, m map[string]T) {
 	var req nipRequest
 	if !s.decode(w, r, &req) {
 		return
 	}
-	if err := ids.ValidateNIP(req.SubjectNip); err != nil {
-		s.badRequest(w, r, exc(codeValidation, "subjectNip: "+err.Error()))
+	nip := nipOf(req)
+	if err := ids.ValidateNIP(nip); err != nil {
+		s.badRequest(w, r, exc(codeValidation, field+": "+err.Error()))
 		return
 	}
 	s.mu.Lock()
-	delete(s.subjects, req.SubjectNip)
+	delete(m, nip)
 	s.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 }
@@ -162,18 +169,7 @@ func (s *Server) handlePersonCreate(w http.ResponseWriter, r *http.Request) {
 
 // POST /testdata/person/remove
 func (s *Server) handlePersonRemove(w http.ResponseWriter, r *http.Request) {
-	var req nipRequest
-	if !s.decode(w, r, &req) {
-		return
-	}
-	if err := ids.ValidateNIP(req.Nip); err != nil {
-		s.badRequest(w, r, exc(codeValidation, "nip: "+err.Error()))
-		return
-	}
-	s.mu.Lock()
-	delete(s.persons, req.Nip)
-	s.mu.Unlock()
-	w.WriteHeader(http.StatusOK)
+	removeByNIP(s, w, r, "nip", func(q nipRequest) string { return q.Nip }, s.persons)
 }
 
 type testdataPermission struct {

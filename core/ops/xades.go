@@ -8,6 +8,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/authreq"
 	"github.com/ksefkit/ksefkit/core/certs"
 	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/ippolicy"
 	"github.com/ksefkit/ksefkit/core/ksef"
 	"github.com/ksefkit/ksefkit/core/xades"
@@ -63,6 +64,16 @@ func namespace(ns string) (string, error) {
 	return "", errs.Invalid("namespace", "namespace %q: use 2.0 or 2.1", ns)
 }
 
+// resolveRequest validates the context and namespace of an AuthTokenRequest input.
+func resolveRequest(c ContextInput, ns string) (ids.ContextIdentifier, string, error) {
+	ci, err := c.Resolve()
+	if err != nil {
+		return ci, "", err
+	}
+	ns, err = namespace(ns)
+	return ci, ns, err
+}
+
 func signerFor(c CredentialInput) (*xades.Signer, error) {
 	cred, err := c.Load()
 	if err != nil {
@@ -77,11 +88,7 @@ func signerFor(c CredentialInput) (*xades.Signer, error) {
 func init() {
 	register("auth.xades", "Authenticate with a certificate: build the AuthTokenRequest for a fresh challenge, sign it with XAdES, post it, poll, redeem. The client keeps the tokens and the credential for re-authentication.", true, true,
 		func(ctx context.Context, c *ksef.Client, in *XadesAuthInput) (*ksef.AuthInfo, error) {
-			ci, err := in.ContextInput.Resolve()
-			if err != nil {
-				return nil, err
-			}
-			ns, err := namespace(in.Namespace)
+			ci, ns, err := resolveRequest(in.ContextInput, in.Namespace)
 			if err != nil {
 				return nil, err
 			}
@@ -96,11 +103,7 @@ func init() {
 		})
 	register("xades.auth_request", "Build (and validate) the unsigned AuthTokenRequest document for a challenge, for signing elsewhere.", false, false,
 		func(_ context.Context, _ *ksef.Client, in *AuthRequestInput) (*AuthRequestResult, error) {
-			ci, err := in.ContextInput.Resolve()
-			if err != nil {
-				return nil, err
-			}
-			ns, err := namespace(in.Namespace)
+			ci, ns, err := resolveRequest(in.ContextInput, in.Namespace)
 			if err != nil {
 				return nil, err
 			}
