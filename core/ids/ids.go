@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // ContextType is the kind of context an authentication acts in.
@@ -83,14 +84,21 @@ func (e *Error) Error() string {
 }
 
 var (
-	nipPattern        = regexp.MustCompile(`^[1-9]((\d[1-9])|([1-9]\d))\d{7}$`)
-	peselPattern      = regexp.MustCompile(`^\d{2}(?:0[1-9]|1[0-2]|2[1-9]|3[0-2]|4[1-9]|5[0-2]|6[1-9]|7[0-2]|8[1-9]|9[0-2])\d{7}$`)
-	internalIDPattern = regexp.MustCompile(`^([1-9]((\d[1-9])|([1-9]\d))\d{7})-\d{5}$`)
+	nipPattern        = lazyRegexp(`^[1-9]((\d[1-9])|([1-9]\d))\d{7}$`)
+	peselPattern      = lazyRegexp(`^\d{2}(?:0[1-9]|1[0-2]|2[1-9]|3[0-2]|4[1-9]|5[0-2]|6[1-9]|7[0-2]|8[1-9]|9[0-2])\d{7}$`)
+	internalIDPattern = lazyRegexp(`^([1-9]((\d[1-9])|([1-9]\d))\d{7})-\d{5}$`)
 	// The EU VAT part, per country, as the OpenAPI NipVatUe pattern gives it.
-	vatUePattern      = regexp.MustCompile(`^([1-9]((\d[1-9])|([1-9]\d))\d{7})-(ATU\d{8}|BE[01]{1}\d{9}|BG\d{9,10}|CY\d{8}[A-Z]|CZ\d{8,10}|DE\d{9}|DK\d{8}|EE\d{9}|EL\d{9}|ES([A-Z]\d{8}|\d{8}[A-Z]|[A-Z]\d{7}[A-Z])|FI\d{8}|FR[A-Z0-9]{2}\d{9}|HR\d{11}|HU\d{8}|IE(\d{7}[A-Z]{2}|\d[A-Z0-9+*]\d{5}[A-Z])|IT\d{11}|LT(\d{9}|\d{12})|LU\d{8}|LV\d{11}|MT\d{8}|NL[A-Z0-9+*]{12}|PT\d{9}|RO\d{2,10}|SE\d{12}|SI\d{8}|SK\d{10}|XI((\d{9}|\d{12})|(GD|HA)\d{3}))$`)
-	peppolPattern     = regexp.MustCompile(`^P[A-Z]{2}[0-9]{6}$`)
-	ksefNumberPattern = regexp.MustCompile(`^([1-9](\d[1-9]|[1-9]\d)\d{7})-(20[2-9][0-9]|2[1-9]\d{2}|[3-9]\d{3})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])-([0-9A-F]{6})-?([0-9A-F]{6})-([0-9A-F]{2})$`)
+	vatUePattern      = lazyRegexp(`^([1-9]((\d[1-9])|([1-9]\d))\d{7})-(ATU\d{8}|BE[01]{1}\d{9}|BG\d{9,10}|CY\d{8}[A-Z]|CZ\d{8,10}|DE\d{9}|DK\d{8}|EE\d{9}|EL\d{9}|ES([A-Z]\d{8}|\d{8}[A-Z]|[A-Z]\d{7}[A-Z])|FI\d{8}|FR[A-Z0-9]{2}\d{9}|HR\d{11}|HU\d{8}|IE(\d{7}[A-Z]{2}|\d[A-Z0-9+*]\d{5}[A-Z])|IT\d{11}|LT(\d{9}|\d{12})|LU\d{8}|LV\d{11}|MT\d{8}|NL[A-Z0-9+*]{12}|PT\d{9}|RO\d{2,10}|SE\d{12}|SI\d{8}|SK\d{10}|XI((\d{9}|\d{12})|(GD|HA)\d{3}))$`)
+	peppolPattern     = lazyRegexp(`^P[A-Z]{2}[0-9]{6}$`)
+	ksefNumberPattern = lazyRegexp(`^([1-9](\d[1-9]|[1-9]\d)\d{7})-(20[2-9][0-9]|2[1-9]\d{2}|[3-9]\d{3})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])-([0-9A-F]{6})-?([0-9A-F]{6})-([0-9A-F]{2})$`)
 )
+
+// lazyRegexp compiles a pattern on first use. Compiling all of them at
+// package init cost the wasm module ~30 ms of its start-up, paid even by
+// hosts that never validate an identifier.
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
+}
 
 var nipWeights = [9]int{6, 5, 7, 2, 3, 4, 5, 6, 7}
 
@@ -113,7 +121,7 @@ func ValidateNIP(nip string) error {
 	if len(nip) != 10 {
 		return &Error{Kind: "NIP", Value: nip, Reason: "must have exactly 10 digits"}
 	}
-	if !nipPattern.MatchString(nip) {
+	if !nipPattern().MatchString(nip) {
 		return &Error{Kind: "NIP", Value: nip, Reason: "does not match the KSeF NIP pattern (10 digits, first not 0)"}
 	}
 	if c := nipCheckDigit(nip[:9]); c < 0 || int(nip[9]-'0') != c {
@@ -130,7 +138,7 @@ func ValidatePESEL(pesel string) error {
 	if len(pesel) != 11 {
 		return &Error{Kind: "PESEL", Value: pesel, Reason: "must have exactly 11 digits"}
 	}
-	if !peselPattern.MatchString(pesel) {
+	if !peselPattern().MatchString(pesel) {
 		return &Error{Kind: "PESEL", Value: pesel, Reason: "does not match the PESEL pattern (digits with a valid month field)"}
 	}
 	sum := 0
@@ -146,7 +154,7 @@ func ValidatePESEL(pesel string) error {
 // ValidateInternalID checks a "NIP-nnnnn" internal identifier; the NIP part
 // must itself be valid.
 func ValidateInternalID(id string) error {
-	m := internalIDPattern.FindStringSubmatch(id)
+	m := internalIDPattern().FindStringSubmatch(id)
 	if m == nil {
 		return &Error{Kind: "InternalId", Value: id, Reason: "must be a NIP, a dash and 5 digits (16 characters)"}
 	}
@@ -158,7 +166,7 @@ func ValidateInternalID(id string) error {
 
 // ValidateNipVatUe checks a composite "NIP-<EU VAT number>" identifier.
 func ValidateNipVatUe(id string) error {
-	m := vatUePattern.FindStringSubmatch(id)
+	m := vatUePattern().FindStringSubmatch(id)
 	if m == nil {
 		return &Error{Kind: "NipVatUe", Value: id, Reason: "must be a Polish NIP, a dash and an EU VAT number with its country prefix (e.g. 5265877635-DE123456789)"}
 	}
@@ -170,7 +178,7 @@ func ValidateNipVatUe(id string) error {
 
 // ValidatePeppolID checks a Peppol service provider id ("P" + 2 letters + 6 digits).
 func ValidatePeppolID(id string) error {
-	if !peppolPattern.MatchString(id) {
+	if !peppolPattern().MatchString(id) {
 		return &Error{Kind: "PeppolId", Value: id, Reason: "must be P, two upper-case letters and six digits (e.g. PPL123456)"}
 	}
 	return nil
@@ -196,7 +204,7 @@ func KSeFNumberChecksum(first32 string) string {
 // ValidateKSeFNumber checks the format of a KSeF invoice number and, for the
 // 35-character KSeF 2.0 form, its CRC-8 checksum.
 func ValidateKSeFNumber(n string) error {
-	m := ksefNumberPattern.FindStringSubmatch(n)
+	m := ksefNumberPattern().FindStringSubmatch(n)
 	if m == nil {
 		return &Error{Kind: "KSeF number", Value: n, Reason: "does not match NIP-YYYYMMDD-XXXXXXXXXXXX-CC"}
 	}
@@ -223,7 +231,7 @@ func RandomNIP() string {
 			continue
 		}
 		b[9] = byte('0' + c)
-		if nipPattern.Match(b) {
+		if nipPattern().Match(b) {
 			return string(b)
 		}
 	}
