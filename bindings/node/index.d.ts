@@ -122,8 +122,23 @@ export interface CertificateInfo {
 
 export declare const xades: {
   sign(input: { xml: string; cert: KeyMaterial; key?: KeyMaterial; password?: string; signingTime?: string; signatureId?: string; signedPropertiesId?: string; referenceId?: string } & CallOptions): Promise<{ xml: string; signatureMethod: string }>;
-  verify(input: { xml: string; [key: string]: unknown } & CallOptions): Promise<unknown>;
+  /** Verify and report; with `strict: true` an invalid signature rejects with a SignatureError. */
+  verify(input: { xml: string; strict?: boolean } & CallOptions): Promise<XadesReport>;
+  /** Lay out a signature for a key held elsewhere: sign `digest` (already hashed with `hash`) outside, then call complete. */
+  prepare(input: { xml: string; cert: KeyMaterial; signingTime?: string; signatureId?: string; signedPropertiesId?: string; referenceId?: string } & CallOptions): Promise<{ digest: Buffer; hash: string; signatureMethod: string; keyType: 'RSA' | 'ECDSA'; state: string }>;
+  /** Insert an externally made signature value (PKCS#1 v1.5, or ECDSA r||s or DER); it is verified first. */
+  complete(input: { state: string; signatureValue: Uint8Array } & CallOptions): Promise<{ xml: string; signatureMethod: string }>;
 };
+
+export interface XadesReport {
+  valid: boolean;
+  findings: { code: string; message: string; severity: 'error' | 'warning' }[];
+  certificate?: CertificateInfo;
+  signingTime?: string;
+  signatureMethod?: string;
+  subjectIdentifierType?: string;
+  identity?: { type: string; value: string; source?: string };
+}
 
 export declare const certs: {
   inspect(input: { cert: KeyMaterial; key?: KeyMaterial; password?: string } & CallOptions): Promise<CertificateInfo & { keyLoaded: boolean; valid: boolean; validNote?: string }>;

@@ -2,11 +2,14 @@ package ops
 
 import (
 	"context"
+	"crypto"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/ksefkit/ksefkit/core/certs"
 	"github.com/ksefkit/ksefkit/core/ksef"
 )
 
@@ -103,3 +106,43 @@ func TestCertificateOperations(t *testing.T) {
 }
 
 func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// TestExternalSigner signs through xades.prepare/xades.complete with the key
+// held "outside" (here: by the test), and checks a wrong value is refused.
+func TestExternalSigner(t *testing.T) {
+	e := call(t, nil, "certs.generate_test", `{"kind":"personal","nip":"5265877635","keyType":"rsa"}`)
+	var g GenerateResult
+	json.Unmarshal(e.Result, &g)
+	cred, err := certs.Load([]byte(g.CertificatePEM), []byte(g.KeyPEM), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := json.Marshal(map[string]string{"xml": `<a xmlns="urn:x"><b>1</b></a>`, "certificate": base64Std(g.CertificatePEM)})
+	e = call(t, nil, "xades.prepare", string(in))
+	if !e.OK {
+		t.Fatalf("prepare: %+v", e.Error)
+	}
+	var p PrepareResult
+	json.Unmarshal(e.Result, &p)
+	digest, _ := base64.StdEncoding.DecodeString(p.Digest)
+	sig, err := cred.Signer.Sign(rand.Reader, digest, crypto.SHA256)
+	if err != nil || p.Hash != "SHA-256" {
+		t.Fatalf("%v %s", err, p.Hash)
+	}
+	in, _ = json.Marshal(map[string]string{"state": p.State, "signatureValue": base64.StdEncoding.EncodeToString(sig)})
+	e = call(t, nil, "xades.complete", string(in))
+	if !e.OK {
+		t.Fatalf("complete: %+v", e.Error)
+	}
+	var res SignResult
+	json.Unmarshal(e.Result, &res)
+	in, _ = json.Marshal(map[string]any{"xml": res.XML, "strict": true})
+	if e := call(t, nil, "xades.verify", string(in)); !e.OK {
+		t.Fatalf("externally signed document does not verify: %+v", e.Error)
+	}
+	sig[10] ^= 1
+	in, _ = json.Marshal(map[string]string{"state": p.State, "signatureValue": base64.StdEncoding.EncodeToString(sig)})
+	if e := call(t, nil, "xades.complete", string(in)); e.OK || e.Error.Code != "crypto" {
+		t.Fatalf("a wrong signature value was accepted: %+v", e.Error)
+	}
+}

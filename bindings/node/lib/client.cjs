@@ -117,6 +117,14 @@ const xades = {
   verify({ xml, signal, ...rest } = {}) {
     return call('xades.verify', compact({ xml, ...rest }), { signal });
   },
+  // The external-signer pair: the digest leaves, a signature value comes back.
+  async prepare({ xml, cert, certificate, signal, ...rest } = {}) {
+    const r = await call('xades.prepare', compact({ xml, certificate: b64(cert ?? certificate), ...rest }), { signal });
+    return { ...r, digest: Buffer.from(r.digest, 'base64') };
+  },
+  complete({ state, signatureValue, signal } = {}) {
+    return call('xades.complete', compact({ state, signatureValue: b64(signatureValue) }), { signal });
+  },
 };
 
 const certs = {

@@ -109,6 +109,17 @@ class VersionInfo:
 
 
 @dataclass(frozen=True)
+class PendingSignature:
+    """A signature waiting for its value from an external signer (xades.prepare)."""
+
+    digest: bytes
+    hash: str
+    signature_method: str
+    key_type: str
+    state: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class SignedXml:
     xml: str = ""
     signature_method: str = ""

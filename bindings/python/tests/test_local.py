@@ -139,5 +139,38 @@ def test_golden_xades_rsa_byte_for_byte():
                              signing_time=m["signingTime"], signature_id=m["signatureId"],
                              signed_properties_id=m["signedPropertiesId"], reference_id=m["referenceId"])
     assert got.xml.encode("utf-8") == want
-    if has_op("xades.verify"):
-        ksefkit.xades.verify(got.xml)
+    assert ksefkit.xades.verify(got.xml)["valid"] is True
+    ksefkit.xades.verify(got.xml, strict=True)  # raises when invalid
+
+
+def test_verify_reports_tampering():
+    cert = ksefkit.certs.generate_test("personal", nip="5265877635")
+    signed = ksefkit.xades.sign('<a xmlns="urn:x"><b>1</b></a>', cert=cert.certificate_pem.encode(),
+                                key=cert.key_pem.encode()).xml
+    tampered = signed.replace("<b>1</b>", "<b>2</b>")
+    report = ksefkit.xades.verify(tampered)
+    assert report["valid"] is False
+    assert any(f["code"] == "document_digest_mismatch" for f in report["findings"])
+    with pytest.raises(ksefkit.SignatureError) as ei:
+        ksefkit.xades.verify(tampered, strict=True)
+    assert "document_digest_mismatch" in ei.value.findings
+
+
+def test_external_signer(tmp_path):
+    """xades.prepare/complete with the key "on a card": here openssl signs the digest."""
+    import shutil
+    import subprocess
+    if not shutil.which("openssl"):
+        pytest.skip("openssl not installed")
+    cert = ksefkit.certs.generate_test("personal", nip="5265877635", key_type="rsa")
+    key = tmp_path / "key.pem"
+    key.write_text(cert.key_pem)
+    pending = ksefkit.xades.prepare('<a xmlns="urn:x"><b>1</b></a>', cert=cert.certificate_pem.encode())
+    assert pending.hash == "SHA-256" and len(pending.digest) == 32 and pending.key_type == "RSA"
+    assert pending.state not in repr(pending)
+    sig = subprocess.run(["openssl", "pkeyutl", "-sign", "-inkey", str(key), "-pkeyopt", "digest:sha256"],
+                         input=pending.digest, capture_output=True, check=True).stdout
+    signed = ksefkit.xades.complete(pending.state, sig)
+    assert ksefkit.xades.verify(signed.xml)["valid"] is True
+    with pytest.raises(ksefkit.CryptoError):
+        ksefkit.xades.complete(pending.state, sig[:-1] + bytes([sig[-1] ^ 1]))
