@@ -6,9 +6,12 @@ GO    ?= go
 BUILD ?= build
 
 WASM := $(BUILD)/ksef.wasm
-# Raw size guard for the host test (DESIGN.md target: 8 MiB); the top-level
-# Makefile may hold it higher while the module is being slimmed.
-WASM_MAX_RAW ?= 8388608
+# Raw size guard of the host test. The design target is 8 MiB raw / 2.5 MB
+# gzipped; the module is 9.2 MB raw today (gzip meets its target), with no
+# single large item to cut: 6.1 MB code — 1.2 MB of it the Go runtime — and
+# 3.2 MB data. The guard is held at 10 MiB to catch regressions until the
+# module is slimmed; the test's own default stays at the 8 MiB target.
+WASM_MAX_RAW ?= 10485760
 
 .PHONY: wasm test-wasm wasm-size
 

@@ -5,6 +5,7 @@ const errors = require('./lib/errors.cjs');
 
 module.exports = {
   Client: api.Client,
+  SavedTokens: api.SavedTokens,
   xades: api.xades,
   certs: api.certs,
   version: api.version,

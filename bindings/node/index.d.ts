@@ -92,6 +92,18 @@ export declare class Auth {
   withCertificate(input: CertificateAuthInput): Promise<AuthInfo>;
   refresh(options?: CallOptions): Promise<AuthInfo>;
   info(options?: CallOptions): Promise<{ authenticated: boolean; auth?: AuthInfo }>;
+  /** The current tokens for persisting across restarts. SECRET: JSON.stringify(saved) is the text to store. */
+  exportTokens(options?: CallOptions): Promise<SavedTokens>;
+  /** Install exported tokens (the object, its JSON text, or the parsed JSON). */
+  restoreTokens(saved: SavedTokens | string | object, options?: CallOptions): Promise<AuthInfo>;
+}
+
+/** Exported tokens; util.inspect never shows them, toJSON() does (for storage). */
+export declare class SavedTokens {
+  private constructor();
+  readonly referenceNumber: string;
+  readonly refreshTokenValidUntil: string;
+  toJSON(): object;
 }
 
 export declare class Client {

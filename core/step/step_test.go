@@ -188,3 +188,41 @@ func TestClientlessOperation(t *testing.T) {
 		t.Fatalf("client op without client: %+v", ev)
 	}
 }
+
+// TestTokensSurviveARestart exports the tokens of one client and restores
+// them into another (a service restarting), which can then call and refresh
+// without authenticating again.
+func TestTokensSurviveARestart(t *testing.T) {
+	s, c, nip, token := setup(t)
+	e := step.New()
+	in, _ := json.Marshal(map[string]string{"token": token, "nip": nip})
+	if ev := drive(t, e, s.Handler(), e.Start(c, "auth.token", in)); !ev.Envelope.OK {
+		t.Fatalf("auth: %+v", ev.Envelope.Error)
+	}
+	saved := drive(t, e, s.Handler(), e.Start(c, "auth.tokens.export", nil))
+	if !saved.Envelope.OK || !bytes.Contains(saved.Envelope.Result, []byte(`"refreshToken"`)) {
+		t.Fatalf("export: %+v", saved.Envelope.Error)
+	}
+	fresh, err := ksef.New(ksef.Config{Environment: "test", BaseURL: "http://127.0.0.1:1/v2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := drive(t, e, s.Handler(), e.Start(fresh, "auth.sessions.list", nil)); ev.Envelope.OK {
+		t.Fatal("a fresh client must not be authenticated")
+	}
+	if ev := drive(t, e, s.Handler(), e.Start(fresh, "auth.tokens.restore", saved.Envelope.Result)); !ev.Envelope.OK {
+		t.Fatalf("restore: %+v", ev.Envelope.Error)
+	}
+	for _, op := range []string{"auth.sessions.list", "auth.refresh"} {
+		if ev := drive(t, e, s.Handler(), e.Start(fresh, op, nil)); !ev.Envelope.OK {
+			t.Fatalf("%s after restore: %+v", op, ev.Envelope.Error)
+		}
+	}
+	var st map[string]any
+	json.Unmarshal(saved.Envelope.Result, &st)
+	st["refreshToken"].(map[string]any)["validUntil"] = "2020-01-01T00:00:00Z"
+	old, _ := json.Marshal(st)
+	if ev := drive(t, e, s.Handler(), e.Start(fresh, "auth.tokens.restore", old)); ev.Envelope.OK || ev.Envelope.Error.Code != "input.invalid" {
+		t.Fatalf("an expired refresh token was restored: %+v", ev.Envelope)
+	}
+}

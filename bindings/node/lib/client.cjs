@@ -19,6 +19,21 @@ function compact(o) {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
+// SavedTokens holds exported tokens (secrets). JSON.stringify gives the text
+// to store; util.inspect and console.log show no token.
+class SavedTokens {
+  #raw;
+  constructor(raw) {
+    this.#raw = raw;
+    this.referenceNumber = raw.referenceNumber;
+    this.refreshTokenValidUntil = raw.refreshToken?.validUntil;
+  }
+  toJSON() { return this.#raw; }
+  [inspect.custom]() {
+    return `SavedTokens { referenceNumber: '${this.referenceNumber}', refreshTokenValidUntil: '${this.refreshTokenValidUntil}', tokens: <redacted> }`;
+  }
+}
+
 class Sessions {
   #c;
   constructor(c) { this.#c = c; }
@@ -48,6 +63,13 @@ class Auth {
   }
   refresh({ signal } = {}) { return this.#c.call('auth.refresh', {}, { signal }); }
   info({ signal } = {}) { return this.#c.call('auth.info', {}, { signal }); }
+  async exportTokens({ signal } = {}) {
+    return new SavedTokens(await this.#c.call('auth.tokens.export', {}, { signal }));
+  }
+  restoreTokens(saved, { signal } = {}) {
+    const raw = saved instanceof SavedTokens ? saved.toJSON() : typeof saved === 'string' ? JSON.parse(saved) : saved;
+    return this.#c.call('auth.tokens.restore', raw, { signal });
+  }
   [inspect.custom]() { return 'Auth {}'; }
 }
 
@@ -147,4 +169,4 @@ function version() {
 // (tests use it to prove cancellation unwinds the Go side).
 function inflight() { return instance().inflight(); }
 
-module.exports = { Client, xades, certs, version, inflight, call: (op, input, opts = {}) => (opts.client ? opts.client.call(op, input, opts) : call(op, input, opts)) };
+module.exports = { Client, SavedTokens, xades, certs, version, inflight, call: (op, input, opts = {}) => (opts.client ? opts.client.call(op, input, opts) : call(op, input, opts)) };

@@ -80,3 +80,19 @@ test('secrets never show in inspect', async () => {
   assert.ok(!JSON.stringify(c).includes(secret));
   await c.close();
 });
+
+test('exported tokens survive a restart and never show in inspect', async () => {
+  const c = await Client.create({ baseUrl: sim.url, ...fast });
+  await c.auth.withToken({ token: sim.token, nip: sim.nip });
+  const saved = await c.auth.exportTokens();
+  assert.ok(!inspect(saved).includes(JSON.stringify(saved).match(/"token":"([^"]+)"/)[1]));
+  const text = JSON.stringify(saved);
+  await c.close();
+  const fresh = await Client.create({ baseUrl: sim.url, ...fast });
+  await assert.rejects(fresh.auth.sessions.list(), NotAuthenticatedError);
+  const a = await fresh.auth.restoreTokens(text);
+  assert.equal(a.referenceNumber, saved.referenceNumber);
+  assert.ok((await fresh.auth.sessions.list()).items.some((s) => s.isCurrent));
+  await fresh.auth.refresh();
+  await fresh.close();
+});

@@ -15,8 +15,8 @@ from typing import Any, Dict, Optional
 
 from . import certs, xades
 from ._native import library_path
-from ._types import (AuthInfo, AuthResult, AuthSession, CertificateInfo, Context, Revoked, SessionsPage,
-                     SignedXml, TestCertificate, VersionInfo, build)
+from ._types import (AuthInfo, AuthResult, AuthSession, CertificateInfo, Context, PendingSignature, Revoked,
+                     SavedTokens, SessionsPage, SignedXml, TestCertificate, VersionInfo, build)
 from .client import Client, Environment
 from .errors import (ApiError, AuthFailedError, CanceledError, CryptoError, ExceptionDetail, ForbiddenError,
                      ForkError, GoneError, InputError, InternalError, InvalidHandleError, KsefError,
@@ -41,7 +41,7 @@ def call(op: str, input: Optional[Dict[str, Any]] = None, client: Optional[Clien
 __all__ = [
     "Client", "Environment", "version", "call", "certs", "xades", "library_path",
     "AuthInfo", "AuthResult", "AuthSession", "CertificateInfo", "Context", "Revoked", "SessionsPage",
-    "SignedXml", "TestCertificate", "VersionInfo",
+    "SignedXml", "TestCertificate", "VersionInfo", "PendingSignature", "SavedTokens",
     "KsefError", "InputError", "ApiError", "AuthFailedError", "UnauthorizedError", "ForbiddenError", "GoneError",
     "RateLimitError", "ProtocolError", "NotAuthenticatedError", "TransportError", "KsefTimeoutError",
     "CanceledError", "CryptoError", "SignatureError", "UnknownOperationError", "InvalidHandleError",

@@ -156,3 +156,41 @@ class TestCertificate:
     pkcs12: bytes = field(repr=False)
     info: CertificateInfo = field(default_factory=CertificateInfo)
     __test__ = False  # not a pytest test class
+
+
+class SavedTokens:
+    """Tokens exported for persistence across restarts (auth.tokens.export).
+
+    SECRET: store like a password. repr() shows only the reference number and
+    validity; to_json() gives the text to store, SavedTokens.from_json() reads it."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: Dict[str, Any]) -> None:
+        self._raw = dict(raw)
+
+    @property
+    def reference_number(self) -> str:
+        return self._raw.get("referenceNumber", "")
+
+    @property
+    def refresh_token_valid_until(self) -> Optional[str]:
+        return (self._raw.get("refreshToken") or {}).get("validUntil")
+
+    def to_json(self) -> str:
+        import json
+        return json.dumps(self._raw)
+
+    @classmethod
+    def from_json(cls, text: str) -> "SavedTokens":
+        import json
+        return cls(json.loads(text))
+
+    def raw(self) -> Dict[str, Any]:
+        return dict(self._raw)
+
+    def __repr__(self) -> str:
+        return (f"SavedTokens(reference_number={self.reference_number!r}, "
+                f"refresh_token_valid_until={self.refresh_token_valid_until!r}, tokens=<redacted>)")
+
+    __str__ = __repr__

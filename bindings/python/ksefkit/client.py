@@ -9,7 +9,7 @@ from typing import Any, Dict, Optional, Tuple, Union
 
 from . import _native
 from ._files import Source, b64
-from ._types import AuthInfo, AuthResult, AuthSession, Revoked, SessionsPage, build
+from ._types import AuthInfo, AuthResult, AuthSession, Revoked, SavedTokens, SessionsPage, build
 from .errors import InvalidHandleError
 
 ContextArg = Union[Tuple[str, str], Dict[str, str]]
@@ -173,6 +173,19 @@ class Auth:
     def refresh(self) -> AuthResult:
         """A new access token now (re-authenticates if the refresh token expired)."""
         return AuthResult.from_json(self._c.call("auth.refresh"))
+
+    def export_tokens(self) -> SavedTokens:
+        """The current tokens for persisting across restarts (SECRET; see SavedTokens)."""
+        return SavedTokens(self._c.call("auth.tokens.export"))
+
+    def restore_tokens(self, saved: Union[SavedTokens, str, Dict[str, Any]]) -> AuthResult:
+        """Install tokens from export_tokens() (object, its to_json() text, or the dict).
+        The client refreshes them as usual but cannot re-authenticate by itself
+        when the refresh token expires."""
+        if isinstance(saved, str):
+            saved = SavedTokens.from_json(saved)
+        raw = saved.raw() if isinstance(saved, SavedTokens) else dict(saved)
+        return AuthResult.from_json(self._c.call("auth.tokens.restore", raw))
 
     def info(self) -> AuthInfo:
         """The current authentication, without tokens and without a network call."""

@@ -102,3 +102,16 @@ def test_certificate_auth(client, sim):
     with ksefkit.Client(base_url=sim.url) as c2:
         c2.auth.with_certificate(t.certificate_pem.encode(), key=t.key_pem.encode(), nip=sim.nip)
         assert c2.auth.info().authenticated
+
+
+def test_tokens_survive_a_restart(authed, sim):
+    saved = authed.auth.export_tokens()
+    text = saved.to_json()
+    assert sim.token not in repr(saved) and "<redacted>" in repr(saved)
+    with ksefkit.Client(base_url=sim.url) as fresh:
+        with pytest.raises(ksefkit.NotAuthenticatedError):
+            fresh.auth.sessions.list()
+        r = fresh.auth.restore_tokens(text)
+        assert r.reference_number == saved.reference_number
+        assert any(s.is_current for s in fresh.auth.sessions.list().items)
+        fresh.auth.refresh()
