@@ -1,11 +1,13 @@
-"""Write the ksefkit wheel: the package plus libksef.so, nothing else.
+"""Write the ksefkit wheel: the package plus libksef.so and ksef.wasm, nothing else.
 
 A wheel is a zip with METADATA, WHEEL and RECORD in a .dist-info folder;
 writing it directly keeps the build free of `wheel`/`build`/setuptools.
 Tag py3-none-<platform>: ctypes does not depend on the CPython ABI, only
-on the glibc the .so needs.
+on the glibc the .so needs. ksef.wasm (the wasm backend, used with the
+``wasm`` extra) is platform-independent and rides along in ``_lib``.
 
-    python build_wheel.py --lib build/lib/libksef.so --plat manylinux_2_34_x86_64 --out build/dist
+    python build_wheel.py --lib build/lib/libksef.so --wasm build/ksef.wasm \
+        --plat manylinux_2_34_x86_64 --out build/dist
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ def digest(data: bytes) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lib", required=True)
+    ap.add_argument("--wasm", help="ksef.wasm to bundle as ksefkit/_lib/ksef.wasm (the wasm backend)")
     ap.add_argument("--plat", required=True, help="platform tag, e.g. manylinux_2_34_x86_64")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
@@ -41,10 +44,12 @@ def main() -> None:
                 p = os.path.join(root, n)
                 files[os.path.relpath(p, HERE).replace(os.sep, "/")] = open(p, "rb").read()
     files["ksefkit/_lib/libksef.so"] = open(a.lib, "rb").read()
+    if a.wasm:
+        files["ksefkit/_lib/ksef.wasm"] = open(a.wasm, "rb").read()
     readme = open(os.path.join(HERE, "README.md"), encoding="utf-8").read()
     files[f"{dist}/METADATA"] = (
         "Metadata-Version: 2.1\nName: ksefkit\nVersion: " + version + "\n"
-        "Summary: KSeF 2.0 (Polish national e-invoicing API v2) client: token and XAdES auth, Go core via ctypes\n"
+        "Summary: KSeF 2.0 (Polish national e-invoicing API v2) client: token and XAdES auth, Go core via ctypes or wasmtime\n"
         "License: Apache-2.0\nRequires-Python: >=3.9\n"
         "Provides-Extra: wasm\n" f'Requires-Dist: {WASMTIME} ; extra == "wasm"\n'
         "Description-Content-Type: text/markdown\n\n" + readme).encode()

@@ -1,8 +1,10 @@
 """ksefkit — a client for KSeF 2.0, Poland's national e-invoicing system.
 
-A thin ctypes layer over libksef.so (the Go core): every call is an
-operation of the core's table (docs/ops.md); this package only converts
-arguments to JSON, results to dataclasses and errors to exceptions.
+A thin layer over the Go core — libksef.so through ctypes (the default
+backend) or ksef.wasm under wasmtime (``KSEFKIT_BACKEND=wasm`` or
+``ksefkit.use_backend("wasm")``): every call is an operation of the core's
+table (docs/ops.md); this package only converts arguments to JSON, results
+to dataclasses and errors to exceptions.
 
     import ksefkit
     with ksefkit.Client(ksefkit.Environment.TEST) as c:
@@ -13,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from . import certs, xades
+from . import _backend, certs, xades
+from ._backend import use_backend
 from ._native import library_path
 from ._types import (AuthInfo, AuthResult, AuthSession, CertificateInfo, Context, PendingSignature, Revoked,
                      SavedTokens, SessionsPage, SignedXml, TestCertificate, VersionInfo, build)
@@ -27,19 +30,25 @@ __version__ = "0.1.0"
 
 
 def version() -> VersionInfo:
-    """The library's version, KSeF API version, Go toolchain and platform."""
-    from . import _native
-    return build(VersionInfo, _native.call(0, "version"))
+    """The library's version, KSeF API version, Go toolchain and platform
+    (``wasip1/wasm`` on the wasm backend)."""
+    return build(VersionInfo, _backend.call(0, "version"))
+
+
+def backend() -> str:
+    """The backend running the core: "native" (libksef.so) or "wasm" (ksef.wasm).
+
+    Chooses it now (from use_backend() or $KSEFKIT_BACKEND) if no call has yet."""
+    return _backend.name()
 
 
 def call(op: str, input: Optional[Dict[str, Any]] = None, client: Optional[Client] = None) -> Any:
     """Run any operation by name (the escape hatch); returns its result or raises KsefError."""
-    from . import _native
-    return _native.call(client.handle if client is not None else 0, op, input)
+    return _backend.call(client.handle if client is not None else 0, op, input)
 
 
 __all__ = [
-    "Client", "Environment", "version", "call", "certs", "xades", "library_path",
+    "Client", "Environment", "version", "call", "certs", "xades", "library_path", "backend", "use_backend",
     "AuthInfo", "AuthResult", "AuthSession", "CertificateInfo", "Context", "Revoked", "SessionsPage",
     "SignedXml", "TestCertificate", "VersionInfo", "PendingSignature", "SavedTokens",
     "KsefError", "InputError", "ApiError", "AuthFailedError", "UnauthorizedError", "ForbiddenError", "GoneError",

@@ -12,8 +12,18 @@ requests with ``urllib`` and their waits with ``time.sleep``. Which
 operations need that is read from the module's own ``ops.list``.
 
 Compiling the module takes seconds with Cranelift, so the compiled artefact is
-cached in ``$KSEFKIT_CACHE`` (default ``~/.cache/ksefkit``) keyed by the
-wasmtime version and the module's SHA-256.
+cached in ``$KSEFKIT_CACHE`` (default ``$XDG_CACHE_HOME/ksefkit``, i.e.
+``~/.cache/ksefkit``) keyed by the wasmtime version and the module's SHA-256.
+A cached artefact is native code wasmtime loads as it is: the directory is
+created private (0700) and must not be writable by others. Artefacts of
+older modules are not pruned (about 20 MB each); delete the directory freely.
+
+fork: unlike libksef.so, the module survives ``fork()``. The instance is
+plain memory and a wasmtime store needs no threads, so a forked child keeps
+using the instance (and clients) it inherited, as a copy. A fork never
+happens in the middle of a call (the lock is taken around it), and a child
+that must compile (no cache) does so single-threaded: wasmtime's compiler
+thread pool from the parent does not exist in the child and would hang.
 
 A trap leaves the instance undefined: it is dropped and the next call makes a
 new one. Handles carry the instance generation in their high bits, so a
@@ -49,13 +59,38 @@ def wasm_path() -> str:
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "_lib", "ksef.wasm")
 
 
+def cache_dir() -> str:
+    """Where compiled modules are kept: $KSEFKIT_CACHE or the user's cache dir."""
+    env = os.environ.get("KSEFKIT_CACHE")
+    if env:
+        return env
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "ksefkit")
+
+
+def _wasmtime_version(wasmtime: Any) -> str:
+    try:
+        from importlib.metadata import version
+        return version("wasmtime")
+    except Exception:  # not installed as a distribution (vendored): still a stable key
+        return getattr(wasmtime, "__version__", None) or "unknown"
+
+
+def cache_file(code: bytes) -> str:
+    """The artefact path for this module under the installed wasmtime."""
+    import wasmtime
+    key = hashlib.sha256(code).hexdigest()
+    return os.path.join(cache_dir(), f"ksef-wasmtime{_wasmtime_version(wasmtime)}-{key}.cwasm")
+
+
 def _compiled(wasmtime: Any, engine: Any, path: str) -> Any:
-    with open(path, "rb") as f:
-        code = f.read()
-    cache = os.environ.get("KSEFKIT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "ksefkit")
-    key = hashlib.sha256(code).hexdigest()[:32]
-    ver = getattr(wasmtime, "__version__", "unknown")
-    cached = os.path.join(cache, f"ksef-{ver}-{key}.cwasm")
+    try:
+        with open(path, "rb") as f:
+            code = f.read()
+    except OSError as e:
+        raise InternalError("internal", f"ksef.wasm not readable at {path} (set KSEFKIT_WASM): {e.strerror}") from None
+    cached = cache_file(code)
+    cache = os.path.dirname(cached)
     if os.path.exists(cached):
         try:
             return wasmtime.Module.deserialize_file(engine, cached)
@@ -63,7 +98,7 @@ def _compiled(wasmtime: Any, engine: Any, path: str) -> Any:
             pass
     module = wasmtime.Module(engine, code)
     try:
-        os.makedirs(cache, exist_ok=True)
+        os.makedirs(cache, mode=0o700, exist_ok=True)
         tmp = f"{cached}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
             f.write(module.serialize())
@@ -78,11 +113,15 @@ class _Instance:
         try:
             import wasmtime
         except ImportError as e:  # pragma: no cover - depends on the environment
-            raise InternalError("internal", "the wasm backend needs the 'wasmtime' package (pip install wasmtime)") from e
+            raise InternalError("internal", "the wasm backend needs the 'wasmtime' package "
+                                "(pip install 'ksefkit[wasm]')") from e
         self._wt = wasmtime
         self.generation = generation
         self.dead = False
-        engine = wasmtime.Engine()
+        config = wasmtime.Config()
+        if _forked_child:
+            config.parallel_compilation = False  # the parent's compiler threads are not here
+        engine = wasmtime.Engine(config)
         module = _compiled(wasmtime, engine, wasm_path())
         linker = wasmtime.Linker(engine)
         linker.define_wasi()
@@ -146,6 +185,26 @@ class _Instance:
 _lock = threading.RLock()  # a wasmtime Store is not thread-safe
 _current: Optional[_Instance] = None
 _generations = 0
+_forked_child = False
+
+
+def _before_fork() -> None:
+    _lock.acquire()  # no call is half-way through the store when the process is copied
+
+
+def _after_fork_in_parent() -> None:
+    _lock.release()
+
+
+def _after_fork_in_child() -> None:
+    global _lock, _forked_child
+    _lock = threading.RLock()  # the parent's (held by the forking thread) is not ours
+    _forked_child = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                        after_in_child=_after_fork_in_child)
 
 
 def _instance() -> _Instance:
@@ -221,7 +280,8 @@ def _drive(inst: _Instance, ev: Dict[str, Any]) -> bytes:
                 except KsefError:
                     pass
         raise
-    return json.dumps(ev.get("envelope") or {"ok": False, "error": {"code": "internal", "message": "event without envelope"}}).encode()
+    env = ev.get("envelope") or {"ok": False, "error": {"code": "internal", "message": "event without envelope"}}
+    return _dumps(env).encode("utf-8")
 
 
 def decode(envelope: bytes) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 from typing import Any, Dict, Optional
 
-from . import _native
+from . import _backend
 from ._files import Source, b64
 from ._types import CertificateInfo, TestCertificate, build
 
@@ -16,7 +16,7 @@ def inspect(cert: Source, key: Optional[Source] = None, password: Optional[str] 
         d["key"] = b64(key, "key")
     if password is not None:
         d["password"] = password
-    return build(CertificateInfo, _native.call(0, "certs.inspect", d))
+    return build(CertificateInfo, _backend.call(0, "certs.inspect", d))
 
 
 def generate_test(kind: str = "personal", *, nip: Optional[str] = None, pesel: Optional[str] = None,
@@ -30,6 +30,6 @@ def generate_test(kind: str = "personal", *, nip: Optional[str] = None, pesel: O
     for k, v in extra.items():
         head, *rest = k.split("_")
         d[head + "".join(p.title() for p in rest)] = v
-    r = _native.call(0, "certs.generate_test", d)
+    r = _backend.call(0, "certs.generate_test", d)
     return TestCertificate(r.get("certificatePem", ""), r.get("keyPem", ""),
                            base64.b64decode(r.get("pkcs12", "")), build(CertificateInfo, r.get("info")))

@@ -7,7 +7,7 @@ import enum
 import threading
 from typing import Any, Dict, Optional, Tuple, Union
 
-from . import _native
+from . import _backend
 from ._files import Source, b64
 from ._types import AuthInfo, AuthResult, AuthSession, Revoked, SavedTokens, SessionsPage, build
 from .errors import InvalidHandleError
@@ -75,7 +75,7 @@ class Client:
             key, factor = _OPTIONS[name]
             cfg[key] = int(round(value * factor)) if factor else value
         self._lock = threading.Lock()
-        self._handle = _native.client_new(cfg)
+        self._handle = _backend.client_new(cfg)
         self._env = cfg.get("environment") or cfg.get("baseUrl")
         self.auth = Auth(self)
 
@@ -89,13 +89,13 @@ class Client:
 
     def call(self, op: str, data: Optional[Dict[str, Any]] = None) -> Any:
         """Run any operation on this client (see docs/ops.md); returns its result."""
-        return _native.call(self.handle, op, data)
+        return _backend.call(self.handle, op, data)
 
     def close(self) -> None:
         with self._lock:
             h, self._handle = self._handle, 0
         if h:
-            _native.client_free(h)
+            _backend.client_free(h)
 
     def __enter__(self) -> "Client":
         return self

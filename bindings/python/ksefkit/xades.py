@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 from typing import Any, Dict, Optional, Union
 
-from . import _native
+from . import _backend
 from ._files import Source, b64
 from ._types import PendingSignature, SignedXml, build
 
@@ -31,7 +31,7 @@ def sign(xml: Union[str, bytes], *, cert: Source, key: Optional[Source] = None, 
         if v is not None:
             d[k] = v
     _layout(d, signing_time, signature_id, signed_properties_id, reference_id)
-    return build(SignedXml, _native.call(0, "xades.sign", d))
+    return build(SignedXml, _backend.call(0, "xades.sign", d))
 
 
 def verify(xml: Union[str, bytes], *, strict: bool = False) -> Dict[str, Any]:
@@ -39,7 +39,7 @@ def verify(xml: Union[str, bytes], *, strict: bool = False) -> Dict[str, Any]:
 
     With strict=True an invalid signature raises SignatureError (its
     ``findings`` name the causes) instead of returning a report."""
-    return _native.call(0, "xades.verify", {"xml": _text(xml), "strict": strict})
+    return _backend.call(0, "xades.verify", {"xml": _text(xml), "strict": strict})
 
 
 def prepare(xml: Union[str, bytes], *, cert: Source, signing_time: Optional[str] = None,
@@ -51,11 +51,11 @@ def prepare(xml: Union[str, bytes], *, cert: Source, signing_time: Optional[str]
     call complete(result.state, signature_value)."""
     d = _layout({"xml": _text(xml), "certificate": b64(cert, "certificate")},
                 signing_time, signature_id, signed_properties_id, reference_id)
-    r = _native.call(0, "xades.prepare", d)
+    r = _backend.call(0, "xades.prepare", d)
     return PendingSignature(base64.b64decode(r["digest"]), r["hash"], r["signatureMethod"], r["keyType"], r["state"])
 
 
 def complete(state: str, signature_value: bytes) -> SignedXml:
     """Insert an externally made signature value (verified first) and return the signed document."""
     sig = base64.b64encode(bytes(signature_value)).decode("ascii")
-    return build(SignedXml, _native.call(0, "xades.complete", {"state": state, "signatureValue": sig}))
+    return build(SignedXml, _backend.call(0, "xades.complete", {"state": state, "signatureValue": sig}))

@@ -36,6 +36,11 @@ class Sim:
         self._req("DELETE", "/faults")
 
 
+def pytest_report_header(config: Any) -> str:
+    import ksefkit
+    return f"ksefkit backend: {ksefkit.backend()} (KSEFKIT_BACKEND={os.environ.get('KSEFKIT_BACKEND', '')!r})"
+
+
 @pytest.fixture(scope="session")
 def sim() -> Iterator[Sim]:
     exe = os.environ.get("KSEF_SIM") or str(REPO / "build" / "bin" / "ksef-sim")
