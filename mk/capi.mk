@@ -86,7 +86,11 @@ $(C_BIN)/%: $(C_EX_DIR)/%.cpp $(KSEF_LIB) $(KSEF_HDR)
 
 C_PROGS := $(C_BIN)/token_auth $(C_BIN)/token_auth_cpp $(C_BIN)/test_capi
 
-test-c: lib $(C_PROGS) $(KSEF_SIM)
+# The parity vectors through ksef_call (examples/c/parity.py drives it).
+.PHONY: capi-parity
+capi-parity: $(C_BIN)/parity_call
+
+test-c: lib $(C_PROGS) $(KSEF_SIM) capi-parity
 	BUILD=$(BUILD) KSEF_SIM=$(KSEF_SIM) CC="$(CC)" CXX="$(CXX)" sh $(C_EX_DIR)/run_tests.sh
 
 bench-c: lib $(C_BIN)/bench_call

@@ -34,6 +34,14 @@ if [ -z "$others" ]; then ok "only ksef_* exported"; else bad "foreign exports: 
 # 3. Misuse never crashes.
 run "misuse: codes and envelopes" "$BIN/test_capi" misuse
 
+# 3b. Parity vectors: ksef_call answers exactly the envelopes the Go core
+# answers (core/ops/testdata/parity; the Python and Node suites replay them too).
+if command -v python3 >/dev/null; then
+	run "parity vectors (ksef_call envelopes = Go's)" python3 "$(dirname "$0")/parity.py" "$BIN/parity_call"
+else
+	skp "parity vectors (python3 not installed)"
+fi
+
 # 4. Against the simulator.
 : >"$TMP/sim.out"
 "$KSEF_SIM" --addr 127.0.0.1:0 --seed-token --log-level warn >"$TMP/sim.out" 2>"$TMP/sim.err" &

@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Replay the parity vectors through the C ABI (test tooling for test-c).
+
+    parity.py BUILD/c/parity_call [PARITY_DIR]
+
+For every case of PARITY_DIR/cases.json (default: the repository's
+core/ops/testdata/parity, found relative to this file) run
+``parity_call OP INPUT`` and compare the envelope it prints with
+expected.json as JSON data (exact equality). Exit 0 when all match.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+
+def main() -> int:
+    if len(sys.argv) not in (2, 3):
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    exe = sys.argv[1]
+    root = Path(__file__).resolve().parents[2]
+    parity = Path(sys.argv[2]) if len(sys.argv) == 3 else root / "core" / "ops" / "testdata" / "parity"
+    cases = json.loads((parity / "cases.json").read_text(encoding="utf-8"))
+    expected = json.loads((parity / "expected.json").read_text(encoding="utf-8"))
+    failed = []
+    if sorted(c["name"] for c in cases) != sorted(expected):
+        failed.append("cases.json and expected.json name different cases")
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, case in enumerate(cases):
+            inp = Path(tmp) / f"{i}.json"
+            inp.write_text(json.dumps(case["input"], separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+            r = subprocess.run([exe, case["op"], str(inp)], capture_output=True, timeout=60)
+            if r.returncode != 0:
+                failed.append(f"{case['name']}: parity_call exit {r.returncode}: {r.stderr.decode(errors='replace')}")
+                continue
+            try:
+                got = json.loads(r.stdout)
+            except ValueError as e:
+                failed.append(f"{case['name']}: not JSON ({e})")
+                continue
+            if got != expected.get(case["name"]):
+                failed.append(f"{case['name']}: envelope differs\n  got:  {r.stdout[:300]!r}")
+    for f in failed:
+        print("mismatch:", f)
+    print(f"parity: {len(cases) - len(failed)}/{len(cases)} cases match expected.json")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
