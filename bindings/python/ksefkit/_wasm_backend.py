@@ -45,6 +45,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .errors import InternalError, InvalidHandleError, KsefError, error_from_envelope
 
+_STAGE_MIN, _STAGE_MAX = 64 << 10, 1 << 20  # the kept input buffer: first size, most kept
 _GEN_SHIFT = 40  # handle = generation << 40 | guest handle
 _MASK64 = (1 << 64) - 1
 
@@ -108,6 +109,54 @@ def _compiled(wasmtime: Any, engine: Any, path: str) -> Any:
     return module
 
 
+def _caller(wasmtime: Any, store: Any, func: Any) -> Any:
+    """``f(*ints)`` calling an export of integer parameters and results.
+
+    wasmtime's ``Func.__call__`` looks the function's type up and converts
+    every value on each call, 10-20 us — more than the call. With the pinned
+    wasmtime this calls ``wasmtime_func_call`` directly with the converted
+    argument array built once (3 us); traps and errors are raised as the
+    public path raises them. Anything unexpected in the wasmtime package
+    (another version, other value types) falls back to the public call."""
+    def public(*args: int) -> Any:
+        return func(store, *args)
+    try:
+        import ctypes
+        from wasmtime import _ffi as ffi
+        ty = func.type(store)
+        kinds = {str(wasmtime.ValType.i32()): ffi.WASMTIME_I32.value, str(wasmtime.ValType.i64()): ffi.WASMTIME_I64.value}
+        pk = [kinds[str(t)] for t in ty.params]
+        rk = [kinds[str(t)] for t in ty.results]
+        if len(rk) > 1:
+            return public
+        params = (ffi.wasmtime_val_t * max(len(pk), 1))()
+        results = (ffi.wasmtime_val_t * 1)()
+        for i, k in enumerate(pk):
+            params[i].kind = k
+        fref, np, nr = ctypes.byref(func._func), len(pk), len(rk)
+        i32 = ffi.WASMTIME_I32.value
+        setters = [(params[i].of, "i32" if k == i32 else "i64") for i, k in enumerate(pk)]
+        rfield = ("i32" if rk[0] == i32 else "i64") if rk else None
+        call, trap_t, Trap, Err = ffi.wasmtime_func_call, ctypes.POINTER(ffi.wasm_trap_t), wasmtime.Trap, wasmtime.WasmtimeError
+        context, byref = store._context, ctypes.byref
+    except Exception:  # pragma: no cover - only with another wasmtime than the pinned one
+        return public
+
+    def fast(*args: int) -> Any:
+        if len(args) != np:
+            raise TypeError(f"expected {np} arguments, got {len(args)}")
+        for (u, f), a in zip(setters, args):
+            setattr(u, f, a)
+        trap = trap_t()
+        err = call(context(), fref, params, np, results, nr, byref(trap))
+        if err:
+            raise Err._from_ptr(err)
+        if trap:
+            raise Trap._from_ptr(trap)
+        return getattr(results[0].of, rfield) if rfield else None
+    return fast
+
+
 class _Instance:
     def __init__(self, generation: int) -> None:
         try:
@@ -133,7 +182,29 @@ class _Instance:
         self.ex = inst.exports(self.store)
         self.mem = self.ex["memory"]
         self.ex["_initialize"](self.store)
+        self._fn: Dict[str, Any] = {}
         self._network: Optional[Dict[str, bool]] = None
+        self._stage_ptr, self._stage_cap = 0, 0
+
+    def fn(self, name: str) -> Any:
+        f = self._fn.get(name)
+        if f is None:
+            f = self._fn[name] = _caller(self._wt, self.store, self.ex[name])
+        return f
+
+    def _stage(self, data: bytearray) -> int:
+        """Put data into the host buffer kept in guest memory between calls
+        (wasm/main.go allows keeping it): one ksef_alloc now and then instead
+        of an alloc and a free per argument per call, each a trip into Go."""
+        if len(data) > self._stage_cap:
+            cap = max(len(data), 2 * self._stage_cap, _STAGE_MIN)
+            p = self.fn("ksef_alloc")(cap) & 0xFFFFFFFF
+            if self._stage_ptr:
+                self.fn("ksef_free")(self._stage_ptr)
+            self._stage_ptr, self._stage_cap = p, cap
+        if data:
+            self.mem.write(self.store, data, self._stage_ptr)
+        return self._stage_ptr
 
     def _trap(self, e: BaseException) -> KsefError:
         self.dead = True
@@ -144,33 +215,30 @@ class _Instance:
     def invoke(self, name: str, scalars: List[int], blobs: List[bytes]) -> bytes:
         if self.dead:
             raise InternalError("internal", "ksef.wasm instance is gone (trapped)")
-        st, ex = self.store, self.ex
-        ptrs: List[int] = []
+        # Always called under _lock: the staging buffer is the instance's one.
         try:
             args = list(scalars)
-            for b in blobs:
-                p = ex["ksef_alloc"](st, len(b))
-                if b:
-                    self.mem.write(st, b, p)
-                ptrs.append(p)
-                args += [p, len(b)]
-            packed = ex[name](st, *args) & _MASK64
+            if blobs:
+                p = self._stage(bytearray().join(blobs))
+                for b in blobs:
+                    args += [p, len(b)]
+                    p += len(b)
+            packed = self.fn(name)(*args) & _MASK64
             p, n = packed >> 32, packed & 0xFFFFFFFF
-            out = bytes(self.mem.read(st, p, p + n))
-            ex["ksef_free"](st, p)
+            out = bytes(self.mem.read(self.store, p, p + n))
+            self.fn("ksef_free")(p)
+            if self._stage_cap > _STAGE_MAX:  # do not hold on to a big input's buffer
+                self.fn("ksef_free")(self._stage_ptr)
+                self._stage_ptr, self._stage_cap = 0, 0
             return out
         except (self._wt.Trap, self._wt.WasmtimeError) as e:
             raise self._trap(e) from e
-        finally:
-            if not self.dead:
-                for p in ptrs:
-                    ex["ksef_free"](st, p)
 
     def scalar(self, name: str, *args: int) -> int:
         if self.dead:
             return 0
         try:
-            return self.ex[name](self.store, *args)
+            return self.fn(name)(*args)
         except (self._wt.Trap, self._wt.WasmtimeError) as e:
             raise self._trap(e) from e
 

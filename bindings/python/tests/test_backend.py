@@ -101,3 +101,18 @@ def test_wasm_survives_fork():
     _, status = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(status) == 0, status
     assert ksefkit.version()  # the parent is unaffected
+
+
+@pytest.mark.skipif(not WASM, reason="wasm backend only: a trap of ksef.wasm")
+def test_wasm_trap_resets_instance():
+    from ksefkit import _wasm_backend as w
+    c = ksefkit.Client(ksefkit.Environment.TEST)
+    with w._lock:
+        inst = w._instance()
+        with pytest.raises(ksefkit.InternalError, match="trapped"):
+            inst.scalar("ksef_call", 0, 0x7FFFFFF0, 100, 0, 0)  # an op name outside guest memory
+    assert w._instance().generation == inst.generation + 1
+    assert ksefkit.version().platform == "wasip1/wasm"  # a fresh instance
+    with pytest.raises(ksefkit.InvalidHandleError, match="trapped"):
+        c.auth.info()  # its client died with the old instance; never names another
+    c.close()
