@@ -29,10 +29,12 @@ def test_backend_is_the_requested_one():
     assert ksefkit.backend() == REQUESTED == _backend.current()
     assert ksefkit.version().platform == ("wasip1/wasm" if WASM else "linux/amd64")
     from ksefkit import _native
+    assert _backend._impl is not None
+    assert _backend._impl.__name__ == ("ksefkit._wasm_backend" if WASM else "ksefkit._native")
     if WASM:
         assert _native._lib is None, "the wasm backend must not load libksef.so"
     else:
-        assert "ksefkit._wasm_backend" not in sys.modules
+        assert _native._lib is not None
 
 
 def test_choice_is_fixed_after_first_use():
