@@ -1,9 +1,12 @@
 # The npm package ksefkit (bindings/node), included by the top-level Makefile.
 #   make npm         → $(BUILD)/dist/ksefkit-<version>.tgz (npm pack, wasm inside)
-#   make test-node   → installs that tarball into a scratch project and runs
-#                      the node:test suite (import and require) against the
-#                      installed package and the ksef-sim binary
+#   make test-node   → installs that tarball (and koffi, the optional peer
+#                      dependency of the native backend) into a scratch project
+#                      and runs the node:test suite (import and require) against
+#                      the installed package, ksef-sim and build/lib/libksef.so:
+#                      each suite once on the wasm and once on the native backend
 #   make bench-node  → prints size, cold start, call overhead, auth, XAdES figures
+#                      (wasm, and the native backend's call overhead and auth)
 GO    ?= go
 BUILD ?= build
 NODE  ?= node
@@ -14,6 +17,11 @@ NODE_VERSION  = $(shell $(NODE) -p "require('./$(NODE_PKG)/package.json').versio
 NODE_TGZ      = $(BUILD)/dist/ksefkit-$(NODE_VERSION).tgz
 NODE_SCRATCH := $(BUILD)/node-scratch
 KSEF_SIM_BIN := $(BUILD)/bin/ksef-sim
+# libksef.so for the native backend (built by `make lib`, mk/capi.mk).
+NODE_KSEF_LIB := $(BUILD)/lib/libksef.so
+# koffi at exactly the version package.json pins as its optional peer.
+KOFFI_SPEC     = koffi@$(shell $(NODE) -p "require('./$(NODE_PKG)/package.json').peerDependencies.koffi")
+NODE_BENCH    := $(BUILD)/node-bench
 
 .PHONY: npm test-node bench-node ksef-sim-bin
 
@@ -29,14 +37,24 @@ npm: wasm
 	cd $(NODE_PKG) && $(NPM) pack --silent --pack-destination $(abspath $(BUILD)/dist) >/dev/null
 	@echo "$(NODE_TGZ)"; tar -tzf $(NODE_TGZ) | sed 's/^/  /'
 
-test-node: npm ksef-sim-bin
+# koffi installs without its install script: the prebuilt koffi.node comes in
+# its per-platform optional dependency. KSEFKIT_REQUIRE_NATIVE=1 makes the
+# suites fail, not skip, when the native backend cannot start.
+test-node: npm ksef-sim-bin lib
 	rm -rf $(NODE_SCRATCH) && mkdir -p $(NODE_SCRATCH)/test
 	cd $(NODE_SCRATCH) && echo '{"name":"ksefkit-scratch","private":true,"type":"module"}' > package.json && \
-	  $(NPM) install --silent --no-audit --no-fund --ignore-scripts $(abspath $(NODE_TGZ))
+	  $(NPM) install --silent --no-audit --no-fund --ignore-scripts $(abspath $(NODE_TGZ)) $(KOFFI_SPEC)
 	cp $(NODE_PKG)/test/*.mjs $(NODE_PKG)/test/*.cjs $(NODE_SCRATCH)/test/
-	cd $(NODE_SCRATCH) && KSEF_SIM=$(abspath $(KSEF_SIM_BIN)) $(NODE) --test test/*.test.mjs test/*.test.cjs
+	cd $(NODE_SCRATCH) && KSEF_SIM=$(abspath $(KSEF_SIM_BIN)) KSEFKIT_LIB=$(abspath $(NODE_KSEF_LIB)) \
+	  KSEFKIT_REQUIRE_NATIVE=1 KSEFKIT_REPO=$(abspath .) $(NODE) --test test/*.test.mjs test/*.test.cjs
 
-bench-node: npm ksef-sim-bin
-	KSEFKIT_WASM=$(abspath $(WASM)) KSEF_SIM=$(abspath $(KSEF_SIM_BIN)) $(NODE) $(NODE_PKG)/bench/bench.mjs
+# The bench runs from the source tree; koffi comes from its own scratch
+# folder through NODE_PATH (also seen by the worker thread).
+bench-node: npm ksef-sim-bin lib
+	@mkdir -p $(NODE_BENCH)
+	@test -f $(NODE_BENCH)/package.json || echo '{"name":"ksefkit-bench","private":true}' > $(NODE_BENCH)/package.json
+	cd $(NODE_BENCH) && $(NPM) install --silent --no-audit --no-fund --ignore-scripts $(KOFFI_SPEC)
+	KSEFKIT_WASM=$(abspath $(WASM)) KSEF_SIM=$(abspath $(KSEF_SIM_BIN)) KSEFKIT_LIB=$(abspath $(NODE_KSEF_LIB)) \
+	  NODE_PATH=$(abspath $(NODE_BENCH))/node_modules $(NODE) $(NODE_PKG)/bench/bench.mjs
 	@echo "native reference (same operations through core/bridge, Go net/http driver):"
 	$(GO) test -run '^$$' -bench Native -benchtime 1s ./wasm/hosttest

@@ -1,5 +1,6 @@
 'use strict';
-// ksefkit: KSeF 2.0 client for Node, running the Go core as WebAssembly.
+// ksefkit: KSeF 2.0 client for Node, running the Go core as WebAssembly
+// (default) or, optionally, as libksef.so in a worker thread.
 const api = require('./lib/client.cjs');
 const errors = require('./lib/errors.cjs');
 
@@ -11,6 +12,8 @@ module.exports = {
   version: api.version,
   inflight: api.inflight,
   call: api.call,
+  setBackend: api.setBackend,
+  getBackend: api.getBackend,
   KsefError: errors.KsefError,
   InputError: errors.InputError,
   ApiError: errors.ApiError,
@@ -28,7 +31,16 @@ module.exports = {
   InternalError: errors.InternalError,
 };
 
-// Not public API: test and benchmark hooks (the live instance).
+// Not public API: test and benchmark hooks — the live wasm instance, the
+// core object of either backend, and the generic call answering the raw
+// envelope (the parity vectors compare envelopes, not results).
+const { run } = require('./lib/driver.cjs');
+const { backend } = require('./lib/backend.cjs');
+
 Object.defineProperty(module.exports, Symbol.for('ksefkit.internal'), {
-  value: { instance: require('./lib/runtime.cjs').instance },
+  value: {
+    instance: require('./lib/runtime.cjs').instance,
+    backend,
+    callEnvelope: async (op, input, { backend: name, signal } = {}) => run(backend(name), 0, op, input, { signal, raw: true }),
+  },
 });

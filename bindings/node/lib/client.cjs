@@ -3,7 +3,8 @@
 // operation of the core's table; nothing is validated or computed here.
 
 const { inspect } = require('node:util');
-const { run, call, instance } = require('./driver.cjs');
+const { run, call } = require('./driver.cjs');
+const { backend, setBackend, getBackend } = require('./backend.cjs');
 const { fromEnvelope, InvalidHandleError } = require('./errors.cjs');
 
 // b64 turns a Buffer/Uint8Array (file bytes) or a string (PEM text) into
@@ -75,22 +76,30 @@ class Auth {
 
 class Client {
   #config;
+  #backend; // 'wasm' | 'native', fixed at create
+  #library;
   #handle = 0;
   #generation = 0;
   #closed = false;
 
-  constructor(config) {
+  constructor(config, backendName, library) {
     this.#config = JSON.stringify(config);
+    this.#backend = backendName;
+    this.#library = library;
     this.auth = new Auth(this);
   }
 
   // create makes a client: { environment: 'test'|'demo'|'prod' } or
-  // { baseUrl } plus the options of the core's client configuration.
+  // { baseUrl } plus the options of the core's client configuration, and
+  // optionally { backend: 'wasm'|'native', library } (not passed to the core).
   static async create(options = {}) {
-    const c = new Client(compact(options));
+    const { backend: name, library, ...config } = options;
+    const c = new Client(compact(config), name ?? getBackend(), library);
     c.#ensure();
     return c;
   }
+
+  get backend() { return this.#backend; }
 
   get environment() { return this.#env; }
 
@@ -100,7 +109,7 @@ class Client {
   // only ever lived inside the dead instance (authenticate again).
   #ensure() {
     if (this.#closed) throw new InvalidHandleError({ code: 'handle.invalid', message: 'client is closed' });
-    const inst = instance();
+    const inst = backend(this.#backend, this.#library);
     if (this.#handle === 0 || this.#generation !== inst.generation) {
       const env = inst.clientNew(this.#config);
       if (!env.ok) throw fromEnvelope(env);
@@ -121,15 +130,15 @@ class Client {
   async close() {
     if (this.#closed) return;
     this.#closed = true;
-    const inst = instance();
+    const inst = backend(this.#backend, this.#library);
     if (this.#handle && this.#generation === inst.generation) inst.clientFree(this.#handle);
     this.#handle = 0;
   }
 
   [inspect.custom]() {
-    return `Client { environment: ${this.#env ? this.#env.name : '?'}, closed: ${this.#closed} }`;
+    return `Client { environment: ${this.#env ? this.#env.name : '?'}, backend: ${this.#backend}, closed: ${this.#closed} }`;
   }
-  toJSON() { return { environment: this.#env && this.#env.name }; }
+  toJSON() { return { environment: this.#env && this.#env.name, backend: this.#backend }; }
 }
 
 const xades = {
@@ -158,15 +167,20 @@ const certs = {
   },
 };
 
-// version is synchronous: it needs nothing but the module.
-function version() {
-  const env = instance().version();
+// version is synchronous: it needs nothing but the core (of the module
+// default backend, or { backend }).
+function version({ backend: name } = {}) {
+  const env = backend(name).version();
   if (!env.ok) throw fromEnvelope(env);
   return env.result;
 }
 
-// inflight reports operations started in the module and not finished
-// (tests use it to prove cancellation unwinds the Go side).
-function inflight() { return instance().inflight(); }
+// inflight reports operations started in the core and not finished (tests
+// use it to prove cancellation unwinds the Go side); for 'native' it is
+// libksef.so's ksef_inflight.
+function inflight({ backend: name } = {}) { return backend(name).inflight(); }
 
-module.exports = { Client, SavedTokens, xades, certs, version, inflight, call: (op, input, opts = {}) => (opts.client ? opts.client.call(op, input, opts) : call(op, input, opts)) };
+module.exports = {
+  Client, SavedTokens, xades, certs, version, inflight, setBackend, getBackend,
+  call: (op, input, opts = {}) => (opts.client ? opts.client.call(op, input, opts) : call(op, input, opts)),
+};

@@ -2,9 +2,11 @@
 // The host side of the step/resume protocol (core/step): run an operation
 // until it needs the outside world, do that (fetch, a timer), hand the
 // answer back, repeat until "done". Each operation is an independent async
-// loop, so any number can be in flight on one instance.
+// loop, so any number can be in flight on one instance. The instance is
+// either backend (runtime.cjs: ksef.wasm here; native.cjs: libksef.so in a
+// worker); both answer synchronously with the same events.
 
-const { instance } = require('./runtime.cjs');
+const { backend } = require('./backend.cjs');
 const { fromEnvelope, CanceledError, InternalError } = require('./errors.cjs');
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -25,9 +27,11 @@ function sleep(ms, signal) {
 
 // perform does one http event with fetch and returns the answer JSON. A
 // failure to get any HTTP answer is reported to Go (which decides about
-// retries); only the caller's own abort escapes as an exception.
-async function perform(req, signal) {
-  const timeout = AbortSignal.timeout(req.timeoutMs > 0 ? req.timeoutMs : DEFAULT_TIMEOUT_MS);
+// retries); only the caller's own abort escapes as an exception. early
+// shortens the host's timeout (ms → ms), see NativeBackend.hostTimeout.
+async function perform(req, signal, early) {
+  const ms = req.timeoutMs > 0 ? req.timeoutMs : DEFAULT_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(early ? early(ms) : ms);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   try {
     const res = await fetch(req.url, {
@@ -47,7 +51,7 @@ async function perform(req, signal) {
     if (signal?.aborted) throw abortReason(signal);
     const isTimeout = timeout.aborted;
     const cause = e?.cause?.code || e?.cause?.message;
-    const msg = isTimeout ? `no answer within ${req.timeoutMs || DEFAULT_TIMEOUT_MS} ms` : `${e.message}${cause ? ` (${cause})` : ''}`;
+    const msg = isTimeout ? `no answer within ${ms} ms` : `${e.message}${cause ? ` (${cause})` : ''}`;
     return JSON.stringify({ error: msg, timeout: isTimeout });
   }
 }
@@ -60,18 +64,20 @@ function settle(ev) {
 }
 
 // run executes operation op with input (an object) on a client handle (0
-// for none) of the given instance.
-async function run(inst, clientHandle, op, input, { signal } = {}) {
+// for none) of the given instance. With raw it returns the final envelope
+// itself (tests compare it with the parity vectors) instead of its result.
+async function run(inst, clientHandle, op, input, { signal, raw } = {}) {
   if (signal?.aborted) throw abortReason(signal);
+  const finish = raw ? (ev) => ev.envelope : settle;
   const json = JSON.stringify(input ?? {});
   const info = inst.opInfo(op);
-  if (!info || !info.network) return settle({ envelope: inst.call(clientHandle, op, json) });
+  if (!info || !info.network) return finish({ envelope: inst.call(clientHandle, op, json) });
 
   let ev = inst.start(clientHandle, op, json);
   try {
     while (ev.kind !== 'done') {
       if (ev.kind === 'http') {
-        const answer = await perform(ev.http, signal);
+        const answer = await perform(ev.http, signal, inst.hostTimeout);
         ev = inst.resume(ev.op, answer);
       } else if (ev.kind === 'sleep') {
         await sleep(ev.ms, signal);
@@ -87,11 +93,13 @@ async function run(inst, clientHandle, op, input, { signal } = {}) {
     }
     throw e;
   }
-  return settle(ev);
+  return finish(ev);
 }
 
-function call(op, input, opts = {}) {
-  return run(instance(), 0, op, input, opts);
+// call runs a client-less operation on the chosen backend (default: the
+// module default).
+async function call(op, input, opts = {}) {
+  return run(backend(opts.backend), 0, op, input, opts);
 }
 
-module.exports = { run, call, instance };
+module.exports = { run, call };
