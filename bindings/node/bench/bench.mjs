@@ -1,5 +1,7 @@
 // make bench-node: figures, not assertions (DESIGN.md targets: Node → wasm
 // ≤ 25 µs per small call, compile + instantiate + _initialize ≤ 100 ms).
+// The native backend (libksef.so via koffi in a worker thread) is timed
+// next to wasm when koffi resolves and KSEFKIT_LIB names the library.
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
@@ -54,20 +56,38 @@ line('call overhead: inflight() (i32 export)', `${perCall(() => k.inflight(), 20
 const internal = k[Symbol.for('ksefkit.internal')].instance();
 line('call overhead: env.list via ksef_call', `${perCall(() => internal.call(0, 'env.list', '{}'), 5000).toFixed(2)} µs/call`);
 
+// The native backend, when it can start here.
+let native = null;
+try {
+  k.setBackend('native');
+  native = k[Symbol.for('ksefkit.internal')].backend('native');
+  k.setBackend('wasm');
+} catch (e) {
+  line('native backend', `skipped (${e.message})`);
+}
+if (native) {
+  line('native: koffi', `${native.info.koffi} (worker thread)`);
+  line('call overhead native: version() via the worker', `${perCall(() => k.version({ backend: 'native' }), 20000).toFixed(2)} µs/call`);
+  line('call overhead native: inflight() via the worker', `${perCall(() => k.inflight({ backend: 'native' }), 50000).toFixed(2)} µs/call`);
+  line('call overhead native: env.list via ksef_call', `${perCall(() => native.call(0, 'env.list', '{}'), 5000).toFixed(2)} µs/call`);
+}
+
 // One token authentication through Node (fetch + step/resume) against ksef-sim.
 const sim = await startSim(['--auth-delay', '0']);
 try {
-  const c = await k.Client.create({ baseUrl: sim.url, ...fast });
-  await c.auth.withToken({ token: sim.token, nip: sim.nip });
-  const n = 30;
-  const cpu0 = process.cpuUsage();
-  t = performance.now();
-  for (let i = 0; i < n; i++) await c.auth.withToken({ token: sim.token, nip: sim.nip });
-  const wall = (performance.now() - t) / n;
-  const cpu = process.cpuUsage(cpu0);
-  line('token auth via Node+wasm (wall, loopback sim)', `${wall.toFixed(2)} ms`);
-  line('token auth via Node+wasm (CPU of this process)', `${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms`);
-  await c.close();
+  for (const backend of native ? ['wasm', 'native'] : ['wasm']) {
+    const c = await k.Client.create({ baseUrl: sim.url, ...fast, backend });
+    await c.auth.withToken({ token: sim.token, nip: sim.nip });
+    const n = 30;
+    const cpu0 = process.cpuUsage();
+    t = performance.now();
+    for (let i = 0; i < n; i++) await c.auth.withToken({ token: sim.token, nip: sim.nip });
+    const wall = (performance.now() - t) / n;
+    const cpu = process.cpuUsage(cpu0);
+    line(`token auth via Node+${backend} (wall, loopback sim)`, `${wall.toFixed(2)} ms`);
+    line(`token auth via Node+${backend} (CPU of this process)`, `${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms`);
+    await c.close();
+  }
 } finally {
   await sim.close();
 }
@@ -82,14 +102,16 @@ if (ops.has('xades.sign') && ops.has('certs.generate_test')) {
       certificate: Buffer.from(g.certificatePem).toString('base64'),
       key: Buffer.from(g.keyPem).toString('base64'),
     });
-    let n = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < 1500) {
-      const env = internal.call(0, 'xades.sign', input);
-      if (!env.ok) throw new Error(env.error.message);
-      n++;
+    for (const [name, core] of native ? [['wasm', internal], ['native', native]] : [['wasm', internal]]) {
+      let n = 0;
+      const t0 = performance.now();
+      while (performance.now() - t0 < 1500) {
+        const env = core.call(0, 'xades.sign', input);
+        if (!env.ok) throw new Error(env.error.message);
+        n++;
+      }
+      line(`xades.sign ${keyType} in ${name} (incl. key parsing)`, `${(n / ((performance.now() - t0) / 1000)).toFixed(0)} signatures/s`);
     }
-    line(`xades.sign ${keyType} in wasm (incl. key parsing)`, `${(n / ((performance.now() - t0) / 1000)).toFixed(0)} signatures/s`);
   }
 } else {
   line('xades.sign in wasm', 'skipped (operation absent)');
