@@ -1,7 +1,21 @@
 // Types of the ksefkit npm package. Operation results are the JSON the Go
 // core returns (docs/ops.md); the shapes below name what callers use most.
 
-export interface ClientOptions {
+/**
+ * Which core runs operations: 'wasm' (ksef.wasm in this thread, the default)
+ * or 'native' (libksef.so through koffi in a worker thread; needs the
+ * optional peer dependency koffi and the library's path).
+ */
+export type Backend = 'wasm' | 'native';
+
+export interface BackendOptions {
+  /** Path of libksef.so for the native backend; default: env KSEFKIT_LIB. One library per process. */
+  library?: string;
+}
+
+export interface ClientOptions extends BackendOptions {
+  /** Core for this client; default: the module default (setBackend, KSEFKIT_BACKEND, else 'wasm'). Not sent to the core. */
+  backend?: Backend;
   /** test, demo or prod */
   environment?: 'test' | 'demo' | 'prod' | (string & {});
   /** custom API base including /v2 (simulator, proxy); http only for loopback */
@@ -111,6 +125,8 @@ export declare class Client {
   static create(options: ClientOptions): Promise<Client>;
   readonly auth: Auth;
   readonly environment: Environment | undefined;
+  /** The backend chosen at create. */
+  readonly backend: Backend;
   /** Run any operation of the core's table with this client. */
   call<T = unknown>(op: string, input?: object, options?: CallOptions): Promise<T>;
   close(): Promise<void>;
@@ -157,11 +173,20 @@ export declare const certs: {
   generateTestCertificate(input?: { kind?: 'personal' | 'seal'; nip?: string; pesel?: string; givenName?: string; surname?: string; organization?: string; commonName?: string; keyType?: 'ecdsa' | 'rsa'; password?: string; validDays?: number } & CallOptions): Promise<{ certificatePem: string; keyPem: string; pkcs12: string; info: CertificateInfo }>;
 };
 
-export declare function version(): { version: string; apiVersion: string; go: string; platform: string };
-/** Operations started in the module and not finished. */
-export declare function inflight(): number;
-/** Run any operation; with `client` it runs on that client. */
-export declare function call<T = unknown>(op: string, input?: object, options?: CallOptions & { client?: Client }): Promise<T>;
+/** Build information of the core (platform 'wasip1/wasm' or e.g. 'linux/amd64' for native). */
+export declare function version(options?: { backend?: Backend }): { version: string; apiVersion: string; go: string; platform: string };
+/** Operations started in the core and not finished (native: libksef.so's ksef_inflight). */
+export declare function inflight(options?: { backend?: Backend }): number;
+/** Run any operation; with `client` it runs on that client (and its backend), else on `backend` or the module default. */
+export declare function call<T = unknown>(op: string, input?: object, options?: CallOptions & { client?: Client; backend?: Backend }): Promise<T>;
+/**
+ * Set the module default backend (client-less calls, and clients created
+ * without `backend`). 'native' starts at once, so a missing koffi or library
+ * throws an InputError here.
+ */
+export declare function setBackend(backend: Backend, options?: BackendOptions): void;
+/** The module default backend: setBackend's, else env KSEFKIT_BACKEND, else 'wasm'. */
+export declare function getBackend(): Backend;
 
 export interface KsefErrorFields {
   code: string;
