@@ -138,8 +138,17 @@ func (e *Engine) Resume(id uint64, answer []byte) []byte {
 	}
 	op.state = running
 	e.mu.Unlock()
-	op.answers <- append(json.RawMessage(nil), answer...)
-	return e.wait(op)
+	// The operation may have stopped waiting for this answer: its own
+	// per-attempt deadline can pass while the host is still fetching. It
+	// then moves on (retries, fails, finishes) and is blocked handing out
+	// its next event, not reading answers. Take that event instead of
+	// blocking forever; the late answer belongs to a request nobody wants.
+	select {
+	case op.answers <- append(json.RawMessage(nil), answer...):
+		return e.wait(op)
+	case ev := <-op.events:
+		return e.deliver(op, ev)
+	}
 }
 
 // Cancel unwinds operation id and returns its final event (a "canceled"
@@ -182,10 +191,19 @@ func (e *Engine) InFlight() int {
 	return len(e.ops)
 }
 
-func (e *Engine) wait(op *operation) []byte {
-	ev := <-op.events
-	if ev.Kind == "done" {
+func (e *Engine) wait(op *operation) []byte { return e.deliver(op, <-op.events) }
+
+// deliver hands an event to the host. The engine, not the operation's
+// goroutine, records what the operation now waits for, so the state always
+// matches the last event the host saw.
+func (e *Engine) deliver(op *operation, ev event) []byte {
+	switch ev.Kind {
+	case "done":
 		e.finish(op)
+	case "http":
+		e.setState(op, waitingHTTP)
+	case "sleep":
+		e.setState(op, waitingSleep)
 	}
 	return marshal(ev)
 }
@@ -233,7 +251,6 @@ func (d *doer) Do(ctx context.Context, r *transport.Request) (*transport.Respons
 	if len(r.Body) > 0 {
 		req.Body = base64.StdEncoding.EncodeToString(r.Body)
 	}
-	d.e.setState(d.op, waitingHTTP)
 	d.op.events <- event{Kind: "http", Op: d.op.id, HTTP: req}
 	var raw json.RawMessage
 	select {
@@ -308,7 +325,6 @@ func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
 	if ms <= 0 {
 		return nil
 	}
-	c.e.setState(c.op, waitingSleep)
 	c.op.events <- event{Kind: "sleep", Op: c.op.id, Ms: &ms}
 	select {
 	case <-c.op.answers:

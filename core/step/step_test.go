@@ -9,10 +9,12 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/ksef"
 	"github.com/ksefkit/ksefkit/core/step"
+	"github.com/ksefkit/ksefkit/core/transport"
 	"github.com/ksefkit/ksefkit/sim"
 )
 
@@ -224,5 +226,38 @@ func TestTokensSurviveARestart(t *testing.T) {
 	old, _ := json.Marshal(st)
 	if ev := drive(t, e, s.Handler(), e.Start(fresh, "auth.tokens.restore", old)); ev.Envelope.OK || ev.Envelope.Error.Code != "input.invalid" {
 		t.Fatalf("an expired refresh token was restored: %+v", ev.Envelope)
+	}
+}
+
+// TestLateAnswerDoesNotHang: the operation's own per-attempt deadline passes
+// while the host is still fetching; it moves on to its next event. Resuming
+// with the late answer must return that event, not block forever.
+func TestLateAnswerDoesNotHang(t *testing.T) {
+	s, _, nip, token := setup(t)
+	c, err := ksef.New(ksef.Config{Environment: "test", BaseURL: "http://127.0.0.1:1/v2",
+		Retry: transport.RetryPolicy{AttemptTimeout: 50 * time.Millisecond, BaseDelay: time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := step.New()
+	in, _ := json.Marshal(map[string]string{"token": token, "nip": nip})
+	ev := parse(t, e.Start(c, "auth.token", in))
+	if ev.Kind != "http" {
+		t.Fatalf("first event %q", ev.Kind)
+	}
+	time.Sleep(200 * time.Millisecond) // the host is slow; Go's 50 ms attempt deadline passes
+	late := []byte(`{"status":200,"headers":{"Content-Type":"application/json"},"body":"e30="}`)
+	got := make(chan []byte, 1)
+	go func() { got <- e.Resume(ev.Op, late) }()
+	select {
+	case next := <-got:
+		if ev := drive(t, e, s.Handler(), next); !ev.Envelope.OK {
+			t.Fatalf("after the late answer the operation should retry and succeed: %+v", ev.Envelope.Error)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Resume blocked: the operation had moved on and nobody read the late answer")
+	}
+	if e.InFlight() != 0 {
+		t.Fatalf("in flight: %d", e.InFlight())
 	}
 }

@@ -27,11 +27,10 @@ function sleep(ms, signal) {
 
 // perform does one http event with fetch and returns the answer JSON. A
 // failure to get any HTTP answer is reported to Go (which decides about
-// retries); only the caller's own abort escapes as an exception. early
-// shortens the host's timeout (ms → ms), see NativeBackend.hostTimeout.
-async function perform(req, signal, early) {
+// retries); only the caller's own abort escapes as an exception.
+async function perform(req, signal) {
   const ms = req.timeoutMs > 0 ? req.timeoutMs : DEFAULT_TIMEOUT_MS;
-  const timeout = AbortSignal.timeout(early ? early(ms) : ms);
+  const timeout = AbortSignal.timeout(ms);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   try {
     const res = await fetch(req.url, {
@@ -77,7 +76,7 @@ async function run(inst, clientHandle, op, input, { signal, raw } = {}) {
   try {
     while (ev.kind !== 'done') {
       if (ev.kind === 'http') {
-        const answer = await perform(ev.http, signal, inst.hostTimeout);
+        const answer = await perform(ev.http, signal);
         ev = inst.resume(ev.op, answer);
       } else if (ev.kind === 'sleep') {
         await sleep(ev.ms, signal);

@@ -106,13 +106,6 @@ class NativeBackend {
   cancel(op) { return this.invoke(C.M.CANCEL, op, []); }
   inflight() { return this.dead ? 0 : this.request(C.M.INFLIGHT, 0, []).rc; }
 
-  // hostTimeout makes fetch give up a little before Go's own per-attempt
-  // deadline. In libksef.so that deadline runs in real time next to the
-  // host's wait; when it passes first, core/step's Resume blocks for good on
-  // the late answer (ksef_resume never returns). Answering first avoids the
-  // race; the real fix belongs in core/step. (wasm runs no goroutine between
-  // calls, so it needs none of this.)
-  hostTimeout(ms) { return Math.max(1, ms - Math.min(2000, Math.max(20, ms / 10))); }
 }
 // The same lookup of the core's operation table as the wasm instance.
 NativeBackend.prototype.opInfo = Instance.prototype.opInfo;
