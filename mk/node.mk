@@ -4,7 +4,8 @@
 #                      dependency of the native backend) into a scratch project
 #                      and runs the node:test suite (import and require) against
 #                      the installed package, ksef-sim and build/lib/libksef.so:
-#                      each suite once on the wasm and once on the native backend
+#                      each suite once on the wasm and once on the native backend,
+#                      under the machine's Node and again under Node 22
 #   make bench-node  → prints size, cold start, call overhead, auth, XAdES figures
 #                      (wasm, and the native backend's call overhead and auth)
 GO    ?= go
@@ -22,6 +23,11 @@ NODE_KSEF_LIB := $(BUILD)/lib/libksef.so
 # koffi at exactly the version package.json pins as its optional peer.
 KOFFI_SPEC     = koffi@$(shell $(NODE) -p "require('./$(NODE_PKG)/package.json').peerDependencies.koffi")
 NODE_BENCH    := $(BUILD)/node-bench
+# The package promises Node 20 and 22; the machine has one of them. The other
+# comes as the official binary the npm registry carries (node-<os>-<arch>,
+# the package behind npm's "node" package), pinned here, fetched once.
+NODE22_VERSION := 22.23.5
+NODE22         := $(BUILD)/node22/bin/node
 
 .PHONY: npm test-node bench-node ksef-sim-bin
 
@@ -40,13 +46,23 @@ npm: wasm
 # koffi installs without its install script: the prebuilt koffi.node comes in
 # its per-platform optional dependency. KSEFKIT_REQUIRE_NATIVE=1 makes the
 # suites fail, not skip, when the native backend cannot start.
-test-node: npm ksef-sim-bin lib
+test-node: npm ksef-sim-bin lib $(NODE22)
 	rm -rf $(NODE_SCRATCH) && mkdir -p $(NODE_SCRATCH)/test
 	cd $(NODE_SCRATCH) && echo '{"name":"ksefkit-scratch","private":true,"type":"module"}' > package.json && \
 	  $(NPM) install --silent --no-audit --no-fund --ignore-scripts $(abspath $(NODE_TGZ)) $(KOFFI_SPEC)
 	cp $(NODE_PKG)/test/*.mjs $(NODE_PKG)/test/*.cjs $(NODE_SCRATCH)/test/
-	cd $(NODE_SCRATCH) && KSEF_SIM=$(abspath $(KSEF_SIM_BIN)) KSEFKIT_LIB=$(abspath $(NODE_KSEF_LIB)) \
-	  KSEFKIT_REQUIRE_NATIVE=1 KSEFKIT_REPO=$(abspath .) $(NODE) --test test/*.test.mjs test/*.test.cjs
+	for node in $(NODE) $(abspath $(NODE22)); do \
+	  echo "node:test under $$($$node --version)"; \
+	  (cd $(NODE_SCRATCH) && KSEF_SIM=$(abspath $(KSEF_SIM_BIN)) KSEFKIT_LIB=$(abspath $(NODE_KSEF_LIB)) \
+	    KSEFKIT_REQUIRE_NATIVE=1 KSEFKIT_REPO=$(abspath .) $$node --test test/*.test.mjs test/*.test.cjs) || exit 1; \
+	done
+
+$(NODE22):
+	rm -rf $(BUILD)/node22 && mkdir -p $(BUILD)/node22
+	cd $(BUILD)/node22 && $(NPM) pack --silent \
+	  node-$$($(NODE) -p 'process.platform')-$$($(NODE) -p 'process.arch')@$(NODE22_VERSION) >/dev/null && \
+	  tar -xzf node-*.tgz --strip-components=1 package/bin/node && rm node-*.tgz
+	$@ --version
 
 # The bench runs from the source tree; koffi comes from its own scratch
 # folder through NODE_PATH (also seen by the worker thread).
