@@ -49,7 +49,11 @@ func TestSignVariantsVerify(t *testing.T) {
 func TestSignatureShape(t *testing.T) {
 	c := credential(t, variants[2])
 	doc := request(t, authreq.SubjectCertificate)
-	at := time.Date(2026, 11, 24, 10, 30, 15, 999, time.FixedZone("CET", 3600))
+	// A signing time inside the freshly minted certificate's validity,
+	// given in CET with a fraction, to show it is written in UTC, whole
+	// seconds.
+	nb := c.Credential.Certificate.NotBefore.Add(time.Hour).Truncate(time.Second)
+	at := nb.In(time.FixedZone("CET", 3600)).Add(999)
 	signed, err := signer(t, c).Sign(doc, Options{SigningTime: at, SignatureID: "S1", SignedPropertiesID: "SP1", ReferenceID: "R1"})
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +65,7 @@ func TestSignatureShape(t *testing.T) {
 		`<ds:Reference Id="R1" URI=""><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"></ds:Transform><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"></ds:Transform>`,
 		`<ds:Reference Type="http://uri.etsi.org/01903#SignedProperties" URI="#SP1">`,
 		`<xades:QualifyingProperties xmlns:xades="http://uri.etsi.org/01903/v1.3.2#" Target="#S1">`,
-		`<xades:SigningTime>2026-11-24T09:30:15Z</xades:SigningTime>`,
+		`<xades:SigningTime>` + nb.UTC().Format("2006-01-02T15:04:05") + `Z</xades:SigningTime>`,
 		`<xades:DataObjectFormat ObjectReference="#R1"><xades:MimeType>text/xml</xades:MimeType>`,
 		`</ds:Object></ds:Signature></AuthTokenRequest>`,
 	} {
