@@ -39,57 +39,75 @@ var (
 	oidOrganizationIdentifier = asn1.ObjectIdentifier{2, 5, 4, 97}
 )
 
-// RFC 4514 Table 1.
-var strictNames = map[string]string{
-	"2.5.4.3":                    "CN",
-	"2.5.4.7":                    "L",
-	"2.5.4.8":                    "ST",
-	"2.5.4.10":                   "O",
-	"2.5.4.11":                   "OU",
-	"2.5.4.6":                    "C",
-	"2.5.4.9":                    "STREET",
-	"0.9.2342.19200300.100.1.25": "DC",
-	"0.9.2342.19200300.100.1.1":  "UID",
+// attrNames names the attribute types of a DN. strict: RFC 4514 Table 1,
+// the names every reader knows; the others appear only in the readable
+// style. Flat arrays, not maps: Go initializes map literals with code at
+// start-up, which cost the wasm module (at its size budget) ~5 KB here.
+var attrNames = [...]struct {
+	oid, name string
+	strict    bool
+}{
+	{"2.5.4.3", "CN", true},
+	{"2.5.4.7", "L", true},
+	{"2.5.4.8", "ST", true},
+	{"2.5.4.10", "O", true},
+	{"2.5.4.11", "OU", true},
+	{"2.5.4.6", "C", true},
+	{"2.5.4.9", "STREET", true},
+	{"0.9.2342.19200300.100.1.25", "DC", true},
+	{"0.9.2342.19200300.100.1.1", "UID", true},
+	{"2.5.4.4", "SN", false},
+	{"2.5.4.5", "serialNumber", false},
+	{"2.5.4.12", "title", false},
+	{"2.5.4.42", "givenName", false},
+	{"2.5.4.43", "initials", false},
+	{"2.5.4.44", "generationQualifier", false},
+	{"2.5.4.46", "dnQualifier", false},
+	{"2.5.4.65", "pseudonym", false},
+	{"2.5.4.97", "organizationIdentifier", false},
+	{"2.5.4.17", "postalCode", false},
+	{"1.2.840.113549.1.9.1", "emailAddress", false},
 }
 
-var readableNames = map[string]string{
-	"2.5.4.4":              "SN",
-	"2.5.4.5":              "serialNumber",
-	"2.5.4.12":             "title",
-	"2.5.4.42":             "givenName",
-	"2.5.4.43":             "initials",
-	"2.5.4.44":             "generationQualifier",
-	"2.5.4.46":             "dnQualifier",
-	"2.5.4.65":             "pseudonym",
-	"2.5.4.97":             "organizationIdentifier",
-	"2.5.4.17":             "postalCode",
-	"1.2.840.113549.1.9.1": "emailAddress",
+// keywordAliases resolves, beside the names above, the attribute type
+// keywords found in DN strings written by other tools (.NET, Java, OpenSSL,
+// RFC 4514/4519). Keys are upper case.
+var keywordAliases = [...]struct{ keyword, oid string }{
+	{"GN", "2.5.4.42"}, {"G", "2.5.4.42"}, {"GIVENNAME", "2.5.4.42"},
+	{"SN", "2.5.4.4"}, {"SURNAME", "2.5.4.4"},
+	{"SERIALNUMBER", "2.5.4.5"},
+	{"S", "2.5.4.8"},
+	{"T", "2.5.4.12"}, {"TITLE", "2.5.4.12"},
+	{"E", "1.2.840.113549.1.9.1"}, {"EMAIL", "1.2.840.113549.1.9.1"}, {"EMAILADDRESS", "1.2.840.113549.1.9.1"},
+	{"ORGANIZATIONIDENTIFIER", "2.5.4.97"},
+	{"DNQ", "2.5.4.46"}, {"DNQUALIFIER", "2.5.4.46"},
+	{"INITIALS", "2.5.4.43"}, {"GENERATIONQUALIFIER", "2.5.4.44"}, {"PSEUDONYM", "2.5.4.65"},
+	{"POSTALCODE", "2.5.4.17"},
 }
 
-// keywordOIDs resolves the attribute type keywords found in DN strings
-// written by other tools (.NET, Java, OpenSSL, RFC 4514/4519).
-var keywordOIDs = map[string]string{
-	"GN": "2.5.4.42", "G": "2.5.4.42", "GIVENNAME": "2.5.4.42",
-	"SN": "2.5.4.4", "SURNAME": "2.5.4.4",
-	"SERIALNUMBER": "2.5.4.5",
-	"S":            "2.5.4.8",
-	"T":            "2.5.4.12", "TITLE": "2.5.4.12",
-	"E": "1.2.840.113549.1.9.1", "EMAIL": "1.2.840.113549.1.9.1", "EMAILADDRESS": "1.2.840.113549.1.9.1",
-	"ORGANIZATIONIDENTIFIER": "2.5.4.97",
-	"DNQ":                    "2.5.4.46", "DNQUALIFIER": "2.5.4.46",
-	"INITIALS": "2.5.4.43", "GENERATIONQUALIFIER": "2.5.4.44", "PSEUDONYM": "2.5.4.65",
-	"POSTALCODE": "2.5.4.17",
-}
-
-func init() {
-	for oid, k := range strictNames {
-		keywordOIDs[strings.ToUpper(k)] = oid
-	}
-	for oid, k := range readableNames {
-		if _, ok := keywordOIDs[strings.ToUpper(k)]; !ok {
-			keywordOIDs[strings.ToUpper(k)] = oid
+// nameOfOID is the name a DN in the given style writes for an attribute type.
+func nameOfOID(oid string, style DNStyle) (string, bool) {
+	for _, n := range attrNames {
+		if n.oid == oid && (n.strict || style == DNReadable) {
+			return n.name, true
 		}
 	}
+	return "", false
+}
+
+// oidOfKeyword resolves an upper-case attribute type keyword.
+func oidOfKeyword(u string) (string, bool) {
+	for _, a := range keywordAliases {
+		if a.keyword == u {
+			return a.oid, true
+		}
+	}
+	for _, n := range attrNames {
+		if strings.ToUpper(n.name) == u {
+			return n.oid, true
+		}
+	}
+	return "", false
 }
 
 // The DER shape of a Name, keeping each value raw: encoding/asn1 treats slice
@@ -131,10 +149,7 @@ func FormatDN(der []byte, style DNStyle) (string, error) {
 				b.WriteByte('+')
 			}
 			oid := a.Type.String()
-			name, ok := strictNames[oid]
-			if !ok && style == DNReadable {
-				name, ok = readableNames[oid]
-			}
+			name, ok := nameOfOID(oid, style)
 			s, isString := decodeString(a.Value)
 			if !ok || !isString {
 				if !ok {
@@ -332,7 +347,7 @@ func parseDNString(s string) ([][]string, error) {
 func resolveAttributeType(t string) (string, error) {
 	u := strings.ToUpper(t)
 	u = strings.TrimPrefix(u, "OID.")
-	if oid, ok := keywordOIDs[u]; ok {
+	if oid, ok := oidOfKeyword(u); ok {
 		return oid, nil
 	}
 	if u == "" || strings.Trim(u, "0123456789.") != "" || strings.Contains(u, "..") || u[0] == '.' || u[len(u)-1] == '.' {
