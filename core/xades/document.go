@@ -7,8 +7,7 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
-	dsig "github.com/russellhaering/goxmldsig"
-	"github.com/russellhaering/goxmldsig/etreeutils"
+	"github.com/ksefkit/ksefkit/core/c14n"
 )
 
 // parseDocument reads XML the way a KSeF-side validator would: UTF-8 only,
@@ -54,63 +53,22 @@ func findAll(el *etree.Element, ns, local string, out []*etree.Element) []*etree
 	return out
 }
 
-// canonicalSubtree canonicalizes el as it stands in its document: the
-// in-scope namespace declarations of its ancestors are attached to a copy
-// first (NSBuildParentContext + NSDetatch), because goxmldsig's exclusive
-// canonicalizer fails and its C14N 1.1 one silently omits them otherwise.
-// prune, when set, edits the detached copy before canonicalization (the
-// enveloped-signature transform). The live tree is never modified.
-func canonicalSubtree(el *etree.Element, c dsig.Canonicalizer, prune func(copy *etree.Element)) ([]byte, error) {
-	ctx, err := etreeutils.NSBuildParentContext(el)
-	if err != nil {
-		return nil, err
-	}
-	detached, err := etreeutils.NSDetatch(ctx, el)
-	if err != nil {
-		return nil, err
-	}
-	if prune != nil {
-		prune(detached)
-	}
-	return c.Canonicalize(detached)
+// canonicalSubtree is el's canonical form as it stands in its document
+// (a same-document URI="#id" reference); exclude, when set, leaves out the
+// subtrees it selects (the enveloped-signature transform). The tree is
+// neither copied nor modified.
+func canonicalSubtree(el *etree.Element, o c14n.Options, exclude func(*etree.Element) bool) ([]byte, error) {
+	o.Exclude = exclude
+	return c14n.Subtree(el, o)
 }
 
 // canonicalDocument is the canonical form of the whole document node (a
-// same-document URI="" reference): comments outside the root are dropped as
-// URI="" requires, processing instructions are kept with the line feeds
-// C14N puts between them and the root.
-func canonicalDocument(doc *etree.Document, c dsig.Canonicalizer, prune func(*etree.Element)) ([]byte, error) {
-	root := doc.Root()
-	body, err := canonicalSubtree(root, c, prune)
-	if err != nil {
-		return nil, err
-	}
-	var before, after bytes.Buffer
-	seenRoot := false
-	for _, t := range doc.Child {
-		switch t := t.(type) {
-		case *etree.Element:
-			seenRoot = true
-		case *etree.ProcInst:
-			if t.Target == "xml" {
-				continue // the XML declaration is not a PI in the data model
-			}
-			pi := "<?" + t.Target
-			if t.Inst != "" {
-				pi += " " + t.Inst
-			}
-			pi += "?>"
-			if seenRoot {
-				after.WriteString("\n" + pi)
-			} else {
-				before.WriteString(pi + "\n")
-			}
-		}
-	}
-	if before.Len() == 0 && after.Len() == 0 {
-		return body, nil
-	}
-	return append(append(before.Bytes(), body...), after.Bytes()...), nil
+// same-document URI="" reference): the root plus the processing
+// instructions around it, with the line feeds C14N puts between them;
+// comments only when o asks for them, which for URI="" callers never do.
+func canonicalDocument(doc *etree.Document, o c14n.Options, exclude func(*etree.Element) bool) ([]byte, error) {
+	o.Exclude = exclude
+	return c14n.Document(doc, o)
 }
 
 // rootEndOffset returns the offset of the "</" that closes the root element

@@ -13,9 +13,9 @@ import (
 	"io"
 	"time"
 
+	"github.com/ksefkit/ksefkit/core/c14n"
 	"github.com/ksefkit/ksefkit/core/certs"
 	"github.com/ksefkit/ksefkit/core/errs"
-	dsig "github.com/russellhaering/goxmldsig"
 )
 
 // Options are the per-signature inputs. Zero values are filled in: signing
@@ -219,7 +219,8 @@ func isNCName(s string) bool {
 	return true
 }
 
-var excC14N = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+// excC14N is the canonicalization the signer names everywhere (AlgExcC14N).
+var excC14N = c14n.Options{Method: c14n.Exclusive10}
 
 // prepare computes both reference digests and the SignedInfo digest, and
 // lays out the output around the SignatureValue.

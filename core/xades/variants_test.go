@@ -18,7 +18,7 @@ import (
 )
 
 // The fragments the signer writes are exactly their own exclusive C14N:
-// canonicalizing them in the signed document through goxmldsig gives the
+// canonicalizing them in the signed document through core/c14n gives the
 // bytes that were digested and signed.
 func TestTemplatesAreCanonical(t *testing.T) {
 	for _, v := range []variant{variants[0], variants[3]} {
@@ -47,7 +47,7 @@ func TestTemplatesAreCanonical(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(gotSP, wantSP) {
-				t.Errorf("SignedProperties:\ngoxmldsig %s\ntemplate  %s", gotSP, wantSP)
+				t.Errorf("SignedProperties:\nc14n     %s\ntemplate %s", gotSP, wantSP)
 			}
 			si := findAll(d.Root(), NamespaceDSig, "SignedInfo", nil)[0]
 			gotSI, err := canonicalSubtree(si, excC14N, nil)
@@ -137,7 +137,7 @@ func resign(t *testing.T, signed []byte, key crypto.Signer, o resignOptions) []b
 		t.Fatal(err)
 	}
 	dig(spRef, spBytes)
-	docBytes, err := canonicalDocument(d, rc, func(cp *etree.Element) { removeSignatures(cp) })
+	docBytes, err := canonicalDocument(d, rc, isSignature)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func resign(t *testing.T, signed []byte, key crypto.Signer, o resignOptions) []b
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := sigMethods[attrOr(child(si, NamespaceDSig, "SignatureMethod"), "Algorithm")]
+	m, _ := sigMethodOf(attrOr(child(si, NamespaceDSig, "SignatureMethod"), "Algorithm"))
 	h := m.hash.New()
 	h.Write(siBytes)
 	var value []byte

@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/ksefkit/ksefkit/core/c14n"
 	"github.com/ksefkit/ksefkit/core/certs"
 	"github.com/ksefkit/ksefkit/core/errs"
-	dsig "github.com/russellhaering/goxmldsig"
 )
 
 // VerifyOptions tune Verify.
@@ -289,15 +289,27 @@ type reference struct {
 	target *etree.Element // nil for URI=""
 }
 
-var digestAlgs = map[string]crypto.Hash{
-	AlgSHA1:   crypto.SHA1,
-	AlgSHA224: crypto.SHA224,
-	AlgSHA256: crypto.SHA256,
-	AlgSHA384: crypto.SHA384,
-	AlgSHA512: crypto.SHA512,
-	"http://www.w3.org/2007/05/xmldsig-more#sha3-256": crypto.SHA3_256,
-	"http://www.w3.org/2007/05/xmldsig-more#sha3-384": crypto.SHA3_384,
-	"http://www.w3.org/2007/05/xmldsig-more#sha3-512": crypto.SHA3_512,
+var digestAlgs = [...]struct {
+	uri  string
+	hash crypto.Hash
+}{
+	{AlgSHA1, crypto.SHA1},
+	{AlgSHA224, crypto.SHA224},
+	{AlgSHA256, crypto.SHA256},
+	{AlgSHA384, crypto.SHA384},
+	{AlgSHA512, crypto.SHA512},
+	{"http://www.w3.org/2007/05/xmldsig-more#sha3-256", crypto.SHA3_256},
+	{"http://www.w3.org/2007/05/xmldsig-more#sha3-384", crypto.SHA3_384},
+	{"http://www.w3.org/2007/05/xmldsig-more#sha3-512", crypto.SHA3_512},
+}
+
+func digestAlgOf(uri string) (crypto.Hash, bool) {
+	for _, d := range digestAlgs {
+		if d.uri == uri {
+			return d.hash, true
+		}
+	}
+	return 0, false
 }
 
 // digestOf hashes data with the DigestMethod of el's parent, reporting SHA-1.
@@ -307,7 +319,7 @@ func (v *verifier) digestOf(dm *etree.Element, data []byte, what string) ([]byte
 		return nil, false
 	}
 	alg, _ := attr(dm, "Algorithm")
-	h, ok := digestAlgs[alg]
+	h, ok := digestAlgOf(alg)
 	if !ok {
 		v.r.fail(FindingUnsupportedAlgorithm, "%s: unsupported digest algorithm %q", what, alg)
 		return nil, false
@@ -396,32 +408,20 @@ func (v *verifier) byID(id string) []*etree.Element {
 	return out
 }
 
-// canonicalizer returns goxmldsig's implementation of a C14N algorithm.
-func canonicalizer(alg, prefixList string, comments bool) (dsig.Canonicalizer, bool) {
-	switch alg {
-	case AlgExcC14N:
-		return dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(prefixList), true
-	case AlgExcC14NWithComments:
-		if comments {
-			return dsig.MakeC14N10ExclusiveWithCommentsCanonicalizerWithPrefixList(prefixList), true
-		}
-		return dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(prefixList), true
-	case AlgC14N10:
-		return dsig.MakeC14N10RecCanonicalizer(), true
-	case AlgC14N10WithComments:
-		if comments {
-			return dsig.MakeC14N10WithCommentsCanonicalizer(), true
-		}
-		return dsig.MakeC14N10RecCanonicalizer(), true
-	case AlgC14N11:
-		return dsig.MakeC14N11Canonicalizer(), true
-	case AlgC14N11WithComments:
-		if comments {
-			return dsig.MakeC14N11WithCommentsCanonicalizer(), true
-		}
-		return dsig.MakeC14N11Canonicalizer(), true
+// canonicalizer returns the options for a C14N algorithm URI. comments
+// says whether the caller may keep comments at all: a Reference's
+// transforms may not (XML-DSig §4.4.3.3), SignedInfo's method may. The
+// PrefixList applies to exclusive C14N only.
+func canonicalizer(alg, prefixList string, comments bool) (c14n.Options, bool) {
+	m, withComments, ok := c14n.ByAlgorithm(alg)
+	if !ok {
+		return c14n.Options{}, false
 	}
-	return nil, false
+	o := c14n.Options{Method: m, WithComments: withComments && comments}
+	if m == c14n.Exclusive10 {
+		o.InclusivePrefixes = c14n.SplitPrefixList(prefixList)
+	}
+	return o, true
 }
 
 func prefixListOf(el *etree.Element) string {
@@ -439,9 +439,10 @@ func prefixListOf(el *etree.Element) string {
 // exclude comments whatever the C14N variant says (XML-DSig §4.4.3.3).
 func (v *verifier) transform(ref, target *etree.Element) ([]byte, error) {
 	removeSignature, removeAll := false, false
-	var c dsig.Canonicalizer
+	var c c14n.Options // C14N 1.0, the default for node-sets
+	canonicalized := false
 	for i, t := range children(child(ref, NamespaceDSig, "Transforms"), NamespaceDSig, "Transform") {
-		if c != nil {
+		if canonicalized {
 			return nil, fmt.Errorf("transform %d follows canonicalization", i+1)
 		}
 		alg, _ := attr(t, "Algorithm")
@@ -466,33 +467,27 @@ func (v *verifier) transform(ref, target *etree.Element) ([]byte, error) {
 			if !ok {
 				return nil, fmt.Errorf("transform %q is not supported", alg)
 			}
-			c = cc
+			c, canonicalized = cc, true
 		}
 	}
-	if c == nil {
-		c = dsig.MakeC14N10RecCanonicalizer() // the default for node-sets
-	}
-	var prune func(*etree.Element)
-	if removeSignature || removeAll {
-		prune = func(cp *etree.Element) { removeSignatures(cp) }
+	var exclude func(*etree.Element) bool
+	switch {
+	case removeAll:
+		exclude = isSignature
+	case removeSignature:
+		// The enveloped-signature transform removes the signature that
+		// holds it, which is v.sig (run checked there is exactly one).
+		exclude = func(el *etree.Element) bool { return el == v.sig }
 	}
 	if target == nil {
-		return canonicalDocument(v.doc, c, prune)
+		return canonicalDocument(v.doc, c, exclude)
 	}
-	return canonicalSubtree(target, c, prune)
+	return canonicalSubtree(target, c, exclude)
 }
 
-// removeSignatures drops every ds:Signature below el. With exactly one
-// signature in the document (checked before), that is the enveloped one.
-func removeSignatures(el *etree.Element) {
-	for _, c := range el.ChildElements() {
-		if isElement(c, NamespaceDSig, "Signature") {
-			el.RemoveChild(c)
-			continue
-		}
-		removeSignatures(c)
-	}
-}
+// isSignature selects the ds:Signature elements, which the XPath forms of
+// the enveloped transform remove.
+func isSignature(el *etree.Element) bool { return isElement(el, NamespaceDSig, "Signature") }
 
 func isNotAncestorOrSelfSignature(x *etree.Element) bool {
 	s := strings.Join(strings.Fields(x.Text()), "")
@@ -665,26 +660,40 @@ type sigMethod struct {
 	pss  bool
 }
 
-var sigMethods = map[string]sigMethod{
-	AlgRSASHA1: {crypto.SHA1, "RSA", false},
-	"http://www.w3.org/2001/04/xmldsig-more#rsa-sha224": {crypto.SHA224, "RSA", false},
-	AlgRSASHA256: {crypto.SHA256, "RSA", false},
-	AlgRSASHA384: {crypto.SHA384, "RSA", false},
-	AlgRSASHA512: {crypto.SHA512, "RSA", false},
-	AlgECDSASHA1: {crypto.SHA1, "ECDSA", false},
-	"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha224": {crypto.SHA224, "ECDSA", false},
-	AlgECDSASHA256: {crypto.SHA256, "ECDSA", false},
-	AlgECDSASHA384: {crypto.SHA384, "ECDSA", false},
-	AlgECDSASHA512: {crypto.SHA512, "ECDSA", false},
-	"http://www.w3.org/2007/05/xmldsig-more#sha1-rsa-MGF1":     {crypto.SHA1, "RSA", true},
-	"http://www.w3.org/2007/05/xmldsig-more#sha224-rsa-MGF1":   {crypto.SHA224, "RSA", true},
-	"http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1":   {crypto.SHA256, "RSA", true},
-	"http://www.w3.org/2007/05/xmldsig-more#sha384-rsa-MGF1":   {crypto.SHA384, "RSA", true},
-	"http://www.w3.org/2007/05/xmldsig-more#sha512-rsa-MGF1":   {crypto.SHA512, "RSA", true},
-	"http://www.w3.org/2007/05/xmldsig-more#sha3-256-rsa-MGF1": {crypto.SHA3_256, "RSA", true},
-	"http://www.w3.org/2021/04/xmldsig-more#ecdsa-sha3-256":    {crypto.SHA3_256, "ECDSA", false},
-	"http://www.w3.org/2021/04/xmldsig-more#ecdsa-sha3-384":    {crypto.SHA3_384, "ECDSA", false},
-	"http://www.w3.org/2021/04/xmldsig-more#ecdsa-sha3-512":    {crypto.SHA3_512, "ECDSA", false},
+// sigMethods is a flat array, not a map: Go builds map literals with code
+// at start-up, and the wasm module sits at its size budget.
+var sigMethods = [...]struct {
+	uri string
+	sigMethod
+}{
+	{AlgRSASHA1, sigMethod{crypto.SHA1, "RSA", false}},
+	{"http://www.w3.org/2001/04/xmldsig-more#rsa-sha224", sigMethod{crypto.SHA224, "RSA", false}},
+	{AlgRSASHA256, sigMethod{crypto.SHA256, "RSA", false}},
+	{AlgRSASHA384, sigMethod{crypto.SHA384, "RSA", false}},
+	{AlgRSASHA512, sigMethod{crypto.SHA512, "RSA", false}},
+	{AlgECDSASHA1, sigMethod{crypto.SHA1, "ECDSA", false}},
+	{"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha224", sigMethod{crypto.SHA224, "ECDSA", false}},
+	{AlgECDSASHA256, sigMethod{crypto.SHA256, "ECDSA", false}},
+	{AlgECDSASHA384, sigMethod{crypto.SHA384, "ECDSA", false}},
+	{AlgECDSASHA512, sigMethod{crypto.SHA512, "ECDSA", false}},
+	{"http://www.w3.org/2007/05/xmldsig-more#sha1-rsa-MGF1", sigMethod{crypto.SHA1, "RSA", true}},
+	{"http://www.w3.org/2007/05/xmldsig-more#sha224-rsa-MGF1", sigMethod{crypto.SHA224, "RSA", true}},
+	{"http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1", sigMethod{crypto.SHA256, "RSA", true}},
+	{"http://www.w3.org/2007/05/xmldsig-more#sha384-rsa-MGF1", sigMethod{crypto.SHA384, "RSA", true}},
+	{"http://www.w3.org/2007/05/xmldsig-more#sha512-rsa-MGF1", sigMethod{crypto.SHA512, "RSA", true}},
+	{"http://www.w3.org/2007/05/xmldsig-more#sha3-256-rsa-MGF1", sigMethod{crypto.SHA3_256, "RSA", true}},
+	{"http://www.w3.org/2021/04/xmldsig-more#ecdsa-sha3-256", sigMethod{crypto.SHA3_256, "ECDSA", false}},
+	{"http://www.w3.org/2021/04/xmldsig-more#ecdsa-sha3-384", sigMethod{crypto.SHA3_384, "ECDSA", false}},
+	{"http://www.w3.org/2021/04/xmldsig-more#ecdsa-sha3-512", sigMethod{crypto.SHA3_512, "ECDSA", false}},
+}
+
+func sigMethodOf(uri string) (sigMethod, bool) {
+	for _, m := range sigMethods {
+		if m.uri == uri {
+			return m.sigMethod, true
+		}
+	}
+	return sigMethod{}, false
 }
 
 func (v *verifier) checkSignatureValue(si, sv *etree.Element) {
@@ -696,7 +705,7 @@ func (v *verifier) checkSignatureValue(si, sv *etree.Element) {
 	}
 	method, _ := attr(smEl, "Algorithm")
 	v.r.SignatureMethod = method
-	sm, ok := sigMethods[method]
+	sm, ok := sigMethodOf(method)
 	if !ok {
 		v.r.fail(FindingUnsupportedAlgorithm, "SignatureMethod %q is not supported", method)
 		return

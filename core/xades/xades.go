@@ -12,11 +12,12 @@
 //   - RSA PKCS#1 v1.5 rsa-sha256, or ECDSA with the raw fixed-width r||s value
 //     XML-DSig 1.1 requires (ecdsa-sha256/384/512 by curve).
 //
-// The input document is canonicalized with goxmldsig; the fragments this
-// package generates itself are written directly in canonical form (their
-// exclusive C14N is fully determined by this code), which keeps signing at
-// a few hundred allocations. TestTemplatesAreCanonical proves the
-// equivalence through goxmldsig.
+// The input document is canonicalized with core/c14n, in place (the
+// enveloped signature is left out of the node-set, never cut from a copy);
+// the fragments this package generates itself are written directly in
+// canonical form (their exclusive C14N is fully determined by this code),
+// which keeps signing at a few hundred allocations.
+// TestTemplatesAreCanonical proves the equivalence through core/c14n.
 package xades
 
 import "github.com/ksefkit/ksefkit/core/errs"
