@@ -13,65 +13,53 @@ var errBadChar = errors.New("c14n: text contains a character XML does not allow"
 // left in parsed text came from a character reference (the parser turned
 // every literal line end into #xA), so it must stay visible.
 func appendText(b []byte, s string) ([]byte, error) {
-	start, wide := 0, false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		var esc string
-		switch {
-		case c == '&':
-			esc = "&amp;"
-		case c == '<':
-			esc = "&lt;"
-		case c == '>':
-			esc = "&gt;"
-		case c == '\r':
-			esc = "&#xD;"
-		case c >= 0x80:
-			wide = true
-			continue
-		case c < 0x20 && c != '\t' && c != '\n':
-			return b, errBadChar
-		default:
-			continue
-		}
-		b = append(b, s[start:i]...)
-		b = append(b, esc...)
-		start = i + 1
-	}
-	if wide && !validWide(s) {
-		return b, errBadChar
-	}
-	return append(b, s[start:]...), nil
+	return appendEscaped(b, s, &textEscapes)
 }
 
 // appendAttrValue writes an attribute (or namespace declaration) value
 // escaped as C14N §2.3 requires: & < " and the whitespace characters #x9
 // #xA #xD as references, since a parser would normalize them literally.
 func appendAttrValue(b []byte, s string) ([]byte, error) {
+	return appendEscaped(b, s, &attrEscapes)
+}
+
+// escapeTable gives each ASCII byte its replacement: "" copies the byte,
+// badChar rejects it (control characters XML does not allow).
+type escapeTable [0x80]string
+
+const badChar = "\x00"
+
+var (
+	textEscapes = newEscapeTable("&&amp;", "<&lt;", ">&gt;", "\r&#xD;", "\t", "\n")
+	attrEscapes = newEscapeTable("&&amp;", "<&lt;", "\"&quot;", "\t&#x9;", "\n&#xA;", "\r&#xD;")
+)
+
+// newEscapeTable marks every control character bad unless an entry (the
+// byte, then its replacement; none: copied as is) says otherwise.
+func newEscapeTable(entries ...string) (t escapeTable) {
+	for c := range byte(0x20) {
+		t[c] = badChar
+	}
+	for _, e := range entries {
+		t[e[0]] = e[1:]
+	}
+	return t
+}
+
+func appendEscaped(b []byte, s string, table *escapeTable) ([]byte, error) {
 	start, wide := 0, false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		var esc string
-		switch {
-		case c == '&':
-			esc = "&amp;"
-		case c == '<':
-			esc = "&lt;"
-		case c == '"':
-			esc = "&quot;"
-		case c == '\t':
-			esc = "&#x9;"
-		case c == '\n':
-			esc = "&#xA;"
-		case c == '\r':
-			esc = "&#xD;"
-		case c >= 0x80:
+		if c >= 0x80 {
 			wide = true
 			continue
-		case c < 0x20:
-			return b, errBadChar
-		default:
+		}
+		esc := table[c]
+		if esc == "" {
 			continue
+		}
+		if esc == badChar {
+			return b, errBadChar
 		}
 		b = append(b, s[start:i]...)
 		b = append(b, esc...)
