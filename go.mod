@@ -3,18 +3,21 @@ module github.com/ksefkit/ksefkit
 go 1.26.0
 
 require (
-	github.com/beevik/etree v1.8.1 // indirect
-	github.com/getkin/kin-openapi v0.153.0 // indirect
+	github.com/beevik/etree v1.8.1
+	github.com/getkin/kin-openapi v0.153.0
+	github.com/russellhaering/goxmldsig v1.6.1
+	github.com/tetratelabs/wazero v1.12.0
+	software.sslmate.com/src/go-pkcs12 v0.7.4
+)
+
+require (
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect
 	github.com/go-openapi/swag/jsonname v0.25.5 // indirect
 	github.com/gorilla/mux v1.8.0 // indirect
 	github.com/jonboulle/clockwork v0.5.0 // indirect
-	github.com/russellhaering/goxmldsig v1.6.1 // indirect
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
-	github.com/tetratelabs/wazero v1.12.0 // indirect
 	go.yaml.in/yaml/v4 v4.0.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
-	software.sslmate.com/src/go-pkcs12 v0.7.4 // indirect
 )
