@@ -20,19 +20,22 @@
 // TestTemplatesAreCanonical proves the equivalence through core/c14n.
 package xades
 
-import "github.com/ksefkit/ksefkit/core/errs"
+import (
+	"github.com/ksefkit/ksefkit/core/c14n"
+	"github.com/ksefkit/ksefkit/core/errs"
+)
 
 // Namespaces and algorithm identifiers.
 const (
 	NamespaceDSig  = "http://www.w3.org/2000/09/xmldsig#"
 	NamespaceXAdES = "http://uri.etsi.org/01903/v1.3.2#"
 
-	AlgExcC14N             = "http://www.w3.org/2001/10/xml-exc-c14n#"
-	AlgExcC14NWithComments = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"
-	AlgC14N10              = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
-	AlgC14N10WithComments  = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"
-	AlgC14N11              = "http://www.w3.org/2006/12/xml-c14n11"
-	AlgC14N11WithComments  = "http://www.w3.org/2006/12/xml-c14n11#WithComments"
+	AlgExcC14N             = c14n.AlgExclusive10
+	AlgExcC14NWithComments = c14n.AlgExclusive10WithComments
+	AlgC14N10              = c14n.AlgInclusive10
+	AlgC14N10WithComments  = c14n.AlgInclusive10WithComments
+	AlgC14N11              = c14n.AlgInclusive11
+	AlgC14N11WithComments  = c14n.AlgInclusive11WithComments
 	AlgEnveloped           = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 	AlgXPath               = "http://www.w3.org/TR/1999/REC-xpath-19991116"
 	AlgXPathFilter2        = "http://www.w3.org/2002/06/xmldsig-filter2"
