@@ -15,6 +15,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/api"
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/ids"
+	"github.com/ksefkit/ksefkit/core/poll"
 	"github.com/ksefkit/ksefkit/core/pubkeys"
 	"github.com/ksefkit/ksefkit/core/transport"
 )
@@ -46,24 +47,10 @@ type Tokens struct {
 // PollPolicy shapes status polling. DEMO and PRODUCTION may keep a
 // certificate authentication at status 100 for a long time while the CA's
 // OCSP/CRL answers arrive, hence the generous default timeout.
-type PollPolicy struct {
-	Initial time.Duration `json:"initial,omitempty"` // first wait; default 250 ms
-	Max     time.Duration `json:"max,omitempty"`     // longest wait between polls; default 2 s
-	Timeout time.Duration `json:"timeout,omitempty"` // overall; default 3 min
-}
+type PollPolicy = poll.Policy
 
-func (p PollPolicy) withDefaults() PollPolicy {
-	if p.Initial <= 0 {
-		p.Initial = 250 * time.Millisecond
-	}
-	if p.Max <= 0 {
-		p.Max = 2 * time.Second
-	}
-	if p.Timeout <= 0 {
-		p.Timeout = 3 * time.Minute
-	}
-	return p
-}
+// DefaultPoll is the authentication default: 250 ms growing to 2 s, 3 min.
+var DefaultPoll = poll.Policy{Initial: 250 * time.Millisecond, Max: 2 * time.Second, Timeout: 3 * time.Minute}
 
 // Flow runs authentications against one API.
 type Flow struct {
@@ -145,36 +132,28 @@ func (f *Flow) Authenticate(ctx context.Context, cred Credential) (*Tokens, erro
 	}
 }
 
-// poll asks for the status until it leaves 100, with growing waits, until the
-// poll timeout.
+// poll asks for the status until it leaves 100/150, with growing waits,
+// until the poll timeout.
 func (f *Flow) poll(ctx context.Context, init *api.AuthInitResponse) (*api.AuthStatusResponse, error) {
-	p := f.Poll.withDefaults()
-	clock := f.clock(ctx)
-	deadline := clock.Now().Add(p.Timeout)
-	wait := p.Initial
-	for n := 1; ; n++ {
-		st, err := f.API.AuthStatus(ctx, init.ReferenceNumber, init.AuthenticationToken.Token)
-		if err != nil {
-			e := errs.As(err)
-			if e.ReferenceNumber == "" {
-				e.ReferenceNumber = init.ReferenceNumber
+	pending := poll.Pending{What: "authentication " + init.ReferenceNumber + " (KSeF may still be verifying the certificate)", ReferenceNumber: init.ReferenceNumber}
+	return poll.Until(ctx, f.clock(ctx), f.Poll.WithDefaults(DefaultPoll), pending,
+		func(ctx context.Context) (*api.AuthStatusResponse, bool, error) {
+			st, err := f.API.AuthStatus(ctx, init.ReferenceNumber, init.AuthenticationToken.Token)
+			if err != nil {
+				e := errs.As(err)
+				if e.ReferenceNumber == "" {
+					e.ReferenceNumber = init.ReferenceNumber
+				}
+				return nil, false, e
 			}
-			return nil, e
-		}
-		if st.Status.Code != 100 && st.Status.Code != 150 {
-			return st, nil
-		}
-		if clock.Now().Add(wait).After(deadline) {
-			e := errs.New(errs.Timeout, "authentication %s still in progress after %s (%d status checks); KSeF may still be verifying the certificate — try again later or raise the poll timeout", init.ReferenceNumber, p.Timeout, n)
-			e.ReferenceNumber = init.ReferenceNumber
-			e.Status, e.StatusDescription = st.Status.Code, st.Status.Description
-			return nil, e
-		}
-		if err := clock.Sleep(ctx, wait); err != nil {
-			return nil, errs.FromContext(err, "waiting for authentication "+init.ReferenceNumber)
-		}
-		wait = min(wait*3/2, p.Max)
-	}
+			return st, st.Status.Code != 100 && st.Status.Code != 150, nil
+		},
+		func(st *api.AuthStatusResponse) (int, string) {
+			if st == nil {
+				return 0, ""
+			}
+			return st.Status.Code, st.Status.Description
+		})
 }
 
 // statusMeaning explains the terminal authentication statuses (protocol.md §4.5).
