@@ -15,6 +15,7 @@ package secret
 
 import (
 	"crypto/subtle"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 )
@@ -53,6 +54,17 @@ func (s String) LogValue() slog.Value       { return slog.StringValue(show(s.IsZ
 // must travel as JSON (an exported state) is copied into a plain field with
 // Reveal by code that means to do it.
 func (s String) MarshalJSON() ([]byte, error) { return []byte(`"` + show(s.IsZero()) + `"`), nil }
+
+// UnmarshalJSON reads a JSON string: secrets arrive as operation inputs
+// (a token, a password) and only leave through Reveal.
+func (s *String) UnmarshalJSON(b []byte) error {
+	var v string
+	if err := json.Unmarshal(b, &v); err != nil {
+		return fmt.Errorf("secret: want a JSON string")
+	}
+	*s = NewString(v)
+	return nil
+}
 
 // Bytes is a secret byte string (a key). The zero value is empty.
 type Bytes struct{ p *[]byte }
@@ -93,6 +105,16 @@ func (b Bytes) GoString() string             { return "secret.Bytes(" + show(b.I
 func (b Bytes) Format(f fmt.State, _ rune)   { _, _ = f.Write([]byte(show(b.IsZero()))) }
 func (b Bytes) LogValue() slog.Value         { return slog.StringValue(show(b.IsZero())) }
 func (b Bytes) MarshalJSON() ([]byte, error) { return []byte(`"` + show(b.IsZero()) + `"`), nil }
+
+// UnmarshalJSON reads standard base64 in a JSON string, like []byte.
+func (b *Bytes) UnmarshalJSON(data []byte) error {
+	var v []byte
+	if err := json.Unmarshal(data, &v); err != nil {
+		return fmt.Errorf("secret: want base64 in a JSON string")
+	}
+	*b = Bytes{p: &v}
+	return nil
+}
 
 func show(empty bool) string {
 	if empty {

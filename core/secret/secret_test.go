@@ -72,3 +72,21 @@ func TestZeroAndEqual(t *testing.T) {
 		t.Error("Wipe")
 	}
 }
+
+func TestUnmarshalDoesNotEcho(t *testing.T) {
+	var in struct {
+		Tok String `json:"tok"`
+		Key Bytes  `json:"key"`
+	}
+	if err := json.Unmarshal([]byte(`{"tok":"`+canary+`","key":"AQID"}`), &in); err != nil {
+		t.Fatal(err)
+	}
+	if in.Tok.Reveal() != canary || !bytes.Equal(in.Key.Reveal(), []byte{1, 2, 3}) {
+		t.Fatal("decoded wrong")
+	}
+	var bad struct{ Tok String }
+	err := json.Unmarshal([]byte(`{"Tok":123}`), &bad)
+	if err == nil || strings.Contains(err.Error(), "123") {
+		t.Fatalf("err %v", err)
+	}
+}
