@@ -5,7 +5,9 @@
 // keys); packages auth and ksef build that on top.
 //
 // Endpoints live in files named after the first path segment: auth.go
-// (/auth/*), security.go (/security/*), testdata.go (/testdata/*).
+// (/auth/*), security.go (/security/*), sessions.go (/sessions/*),
+// testdata.go (/testdata/*); presigned.go calls the pre-signed storage URLs
+// KSeF hands out (no bearer token ever goes there).
 package api
 
 import (
@@ -47,6 +49,9 @@ type Call struct {
 	ContentType string
 	Header      transport.Header
 	Idempotent  bool
+	// Accept is the media type asked for; default application/json (UPO
+	// downloads ask for application/xml).
+	Accept string
 }
 
 // Result is a successful answer.
@@ -69,7 +74,11 @@ func (c *Client) Do(ctx context.Context, call Call, out any) (*Result, error) {
 	for k, v := range call.Header {
 		h[k] = append([]string(nil), v...)
 	}
-	h.Set("Accept", "application/json")
+	accept := call.Accept
+	if accept == "" {
+		accept = "application/json"
+	}
+	h.Set("Accept", accept)
 	// Opt in to RFC 7807 problem details for 400/429 (401/403/410 always are);
 	// they carry a traceId that MF support asks for.
 	h.Set("X-Error-Format", "problem-details")

@@ -88,6 +88,10 @@ func Custom(baseURL string, testData bool) (Environment, error) {
 	}, nil
 }
 
+// IsLoopback reports whether host names this machine (the only place plain
+// http is acceptable: the simulator).
+func IsLoopback(host string) bool { return isLoopback(host) }
+
 func isLoopback(host string) bool {
 	return host == "localhost" || host == "::1" || strings.HasPrefix(host, "127.")
 }
