@@ -101,7 +101,7 @@ func Check(doc []byte, o CheckOptions) (*Facts, error) {
 		f.FormCode = p.form.code
 		f.SellerNIP = sellerNIP(p)
 		f.IssueDate = strings.Trim(p.issueDate, xmlSpace)
-		f.InvoiceNumber = p.number
+		f.InvoiceNumber = collapse(p.number)
 		f.InvoiceType = strings.Trim(p.invoiceType, xmlSpace)
 		f.HasAttachment = p.attachment
 		checkContent(p, f, o.Now, &probs)

@@ -91,3 +91,24 @@ func fourthEditionName(err error) bool {
 	name := msg[i+len("invalid XML name: "):]
 	return strings.IndexFunc(name, func(r rune) bool { return r >= 0x80 }) >= 0 && isName([]byte(name))
 }
+
+// FuzzMetadata: any input gives metadata or a typed input.invalid error,
+// never a panic; metadata always has the fields KSeF requires.
+func FuzzMetadata(f *testing.F) {
+	addSeeds(f)
+	f.Add([]byte(farr))
+	f.Add([]byte(pef))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		m, err := Metadata(doc)
+		if err != nil {
+			var e *errs.Error
+			if !errors.As(err, &e) || e.Code != errs.InputInvalid || e.Field == "" {
+				t.Fatalf("untyped error %#v", err)
+			}
+			return
+		}
+		if m.Seller.NIP == "" || m.InvoiceNumber == "" || m.IssueDate == "" || m.InvoiceType == "" || m.Buyer.Identifier.Type == "" || m.FormCode.IsZero() || len(m.InvoiceHash) != 44 {
+			t.Fatalf("incomplete metadata %+v", m)
+		}
+	})
+}
