@@ -167,16 +167,14 @@ func checkContent(p *parsed, f *Facts, now time.Time, probs *problems) {
 
 	if !p.issueSeen {
 		probs.add(n.date, "the issue date is missing")
-	} else if d, err := time.Parse(time.DateOnly, f.IssueDate); err != nil {
+	} else if _, err := time.Parse(time.DateOnly, f.IssueDate); err != nil {
 		probs.add(n.date, "the issue date %q is not a date (YYYY-MM-DD)", p.issueDate)
 	} else {
 		if now.IsZero() {
 			now = time.Now()
 		}
-		y, m, day := warsawDate(now)
-		today := time.Date(y, m, day, 0, 0, 0, 0, time.UTC)
-		if d.After(today) {
-			probs.add(n.date, "the issue date %s is after today's date in Poland (%s); KSeF rejects invoices issued in the future", f.IssueDate, today.Format(time.DateOnly))
+		if today := DateInPoland(now); f.IssueDate > today {
+			probs.add(n.date, "the issue date %s is after today's date in Poland (%s); KSeF rejects invoices issued in the future", f.IssueDate, today)
 		}
 	}
 

@@ -35,3 +35,10 @@ func lastSunday(y int, m time.Month) time.Time {
 	last := time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC) // day 0 of the next month
 	return last.AddDate(0, 0, -int(last.Weekday()))
 }
+
+// DateInPoland is the calendar date in Poland at t, "YYYY-MM-DD": the date
+// KSeF compares P_1 with, and so the P_1 of an invoice issued at t.
+func DateInPoland(t time.Time) string {
+	y, m, d := warsawDate(t)
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+}
