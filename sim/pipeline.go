@@ -116,7 +116,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, rv *openapi3filt
 		}
 	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
-		// In the OpenAPI document but not simulated (yet).
+		// In the OpenAPI document but not simulated (yet). Logged loudly: a
+		// client that needs it is testing less than it thinks.
+		s.log.Warn("not simulated", "method", r.Method, "path", r.URL.Path, "route", rv.Route.Path, "trace", traceOf(r))
 		s.problem(w, r, http.StatusNotImplemented, "ksef-sim does not simulate "+r.Method+" "+rv.Route.Path+" yet")
 		return
 	}
