@@ -25,8 +25,12 @@ type cursor struct {
 	Ref   string `json:"r"`
 }
 
-func encodeCursor(op *authOp) string {
-	b, _ := json.Marshal(cursor{op.start.UnixNano(), op.ref})
+func encodeCursor(op *authOp) string { return encodeCursorAt(op.start.UnixNano(), op.ref) }
+
+// encodeCursorAt makes the continuation token of every paged listing: a
+// position in its order and a reference number.
+func encodeCursorAt(start int64, ref string) string {
+	b, _ := json.Marshal(cursor{start, ref})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
