@@ -219,6 +219,26 @@ func (s *Server) session(ref string, ctx ids.ContextIdentifier) *onlineSession {
 	return nil
 }
 
+// lockSession authenticates a call on the session named by the path's
+// referenceNumber and finds it in the caller's context. On success it
+// returns with s.mu HELD (the caller unlocks); otherwise it has answered
+// (401/403/21173) and holds nothing.
+func (s *Server) lockSession(w http.ResponseWriter, r *http.Request) (*authOp, *onlineSession, bool) {
+	op, ok := s.access(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	ref := r.PathValue("referenceNumber")
+	s.mu.Lock()
+	sess := s.session(ref, op.context)
+	if sess == nil {
+		s.mu.Unlock()
+		s.badRequest(w, r, sessionNotFound(ref))
+		return nil, nil, false
+	}
+	return op, sess, true
+}
+
 func sessionNotFound(ref string) apiError {
 	return exc(codeSessionNotFound, "Sesja o numerze referencyjnym "+ref+" nie została znaleziona.")
 }
@@ -332,6 +352,21 @@ func (s *Server) sendable(sess *onlineSession, now time.Time) *apiError {
 	return nil
 }
 
+// declared checks content against the size and hash the client declared
+// for it (21402/21403); what is "invoice" or "encryptedInvoice".
+func declared(content []byte, size int64, hash, what string) *apiError {
+	var e apiError
+	switch {
+	case int64(len(content)) != size:
+		e = exc(codeSizeMismatch, fmt.Sprintf("Długość treści nie zgadza się z rozmiarem pliku (%sSize %d, content %d bytes).", what, size, len(content)))
+	case hashB64(content) != hash:
+		e = exc(codeHashMismatch, "Skrót treści nie zgadza się ze skrótem pliku ("+what+"Hash).")
+	default:
+		return nil
+	}
+	return &e
+}
+
 func hashB64(b []byte) string {
 	sum := sha256.Sum256(b)
 	return base64.StdEncoding.EncodeToString(sum[:])
@@ -339,25 +374,16 @@ func hashB64(b []byte) string {
 
 // POST /sessions/online/{referenceNumber}/invoices
 func (s *Server) handleSendInvoice(w http.ResponseWriter, r *http.Request) {
-	op, ok := s.access(w, r)
-	if !ok {
-		return
-	}
 	var req sendInvoiceRequest
 	if !s.decode(w, r, &req) {
 		return
 	}
-	ref := r.PathValue("referenceNumber")
-	now := s.now()
-	s.mu.Lock()
-	sess := s.session(ref, op.context)
-	var refusal *apiError
-	if sess == nil {
-		e := sessionNotFound(ref)
-		refusal = &e
-	} else {
-		refusal = s.sendable(sess, now)
+	_, sess, ok := s.lockSession(w, r)
+	if !ok {
+		return
 	}
+	now := s.now()
+	refusal := s.sendable(sess, now)
 	s.mu.Unlock()
 	if refusal != nil {
 		s.badRequest(w, r, *refusal)
@@ -370,12 +396,8 @@ func (s *Server) handleSendInvoice(w http.ResponseWriter, r *http.Request) {
 		s.badRequest(w, r, exc(codeValidation, "encryptedInvoiceContent: not Base64"))
 		return
 	}
-	if int64(len(ciphertext)) != req.EncryptedInvoiceSize {
-		s.badRequest(w, r, exc(codeSizeMismatch, fmt.Sprintf("Długość treści nie zgadza się z rozmiarem pliku (encryptedInvoiceSize %d, content %d bytes).", req.EncryptedInvoiceSize, len(ciphertext))))
-		return
-	}
-	if hashB64(ciphertext) != req.EncryptedInvoiceHash {
-		s.badRequest(w, r, exc(codeHashMismatch, "Skrót treści nie zgadza się ze skrótem pliku (encryptedInvoiceHash)."))
+	if e := declared(ciphertext, req.EncryptedInvoiceSize, req.EncryptedInvoiceHash, "encryptedInvoice"); e != nil {
+		s.badRequest(w, r, *e)
 		return
 	}
 	if req.HashOfCorrectedInvoice != nil && !req.OfflineMode {
@@ -384,12 +406,8 @@ func (s *Server) handleSendInvoice(w http.ResponseWriter, r *http.Request) {
 	}
 	plain, decErr := decryptCBC(sess.key.Reveal(), sess.iv, ciphertext)
 	if decErr == nil {
-		if int64(len(plain)) != req.InvoiceSize {
-			s.badRequest(w, r, exc(codeSizeMismatch, fmt.Sprintf("Długość treści nie zgadza się z rozmiarem pliku (invoiceSize %d, decrypted %d bytes).", req.InvoiceSize, len(plain))))
-			return
-		}
-		if hashB64(plain) != req.InvoiceHash {
-			s.badRequest(w, r, exc(codeHashMismatch, "Skrót treści nie zgadza się ze skrótem pliku (invoiceHash)."))
+		if e := declared(plain, req.InvoiceSize, req.InvoiceHash, "invoice"); e != nil {
+			s.badRequest(w, r, *e)
 			return
 		}
 	}
@@ -531,19 +549,11 @@ func decryptCBC(key, iv, ct []byte) ([]byte, error) {
 
 // POST /sessions/online/{referenceNumber}/close
 func (s *Server) handleCloseOnline(w http.ResponseWriter, r *http.Request) {
-	op, ok := s.access(w, r)
+	_, sess, ok := s.lockSession(w, r)
 	if !ok {
 		return
 	}
-	ref := r.PathValue("referenceNumber")
 	now := s.now()
-	s.mu.Lock()
-	sess := s.session(ref, op.context)
-	if sess == nil {
-		s.mu.Unlock()
-		s.badRequest(w, r, sessionNotFound(ref))
-		return
-	}
 	if st := s.sessionState(sess, now); st.Code != 100 {
 		s.mu.Unlock()
 		s.badRequest(w, r, exc(codeSessionStatus, "Status sesji "+strconv.Itoa(st.Code)+" uniemożliwia zamknięcie sesji."))
@@ -551,6 +561,6 @@ func (s *Server) handleCloseOnline(w http.ResponseWriter, r *http.Request) {
 	}
 	sess.closed = now
 	s.mu.Unlock()
-	s.log.Info("online session closed", "ref", ref)
+	s.log.Info("online session closed", "ref", sess.ref)
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -3,7 +3,6 @@ package sim
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -34,19 +33,11 @@ type sessionStatusResponse struct {
 
 // GET /sessions/{referenceNumber}
 func (s *Server) handleSessionStatus(w http.ResponseWriter, r *http.Request) {
-	op, ok := s.access(w, r)
+	_, sess, ok := s.lockSession(w, r)
 	if !ok {
 		return
 	}
-	ref := r.PathValue("referenceNumber")
 	now := s.now()
-	s.mu.Lock()
-	sess := s.session(ref, op.context)
-	if sess == nil {
-		s.mu.Unlock()
-		s.badRequest(w, r, sessionNotFound(ref))
-		return
-	}
 	st := s.sessionState(sess, now)
 	out := sessionStatusResponse{
 		Status: st, DateCreated: ksefTime(sess.created), DateUpdated: ksefTime(sess.updated(now)),
@@ -114,25 +105,18 @@ func (s *Server) describeInvoice(r *http.Request, sess *onlineSession, inv *sess
 
 // GET /sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}
 func (s *Server) handleInvoiceStatus(w http.ResponseWriter, r *http.Request) {
-	op, ok := s.access(w, r)
+	_, sess, ok := s.lockSession(w, r)
 	if !ok {
 		return
 	}
-	ref, invRef := r.PathValue("referenceNumber"), r.PathValue("invoiceReferenceNumber")
-	now := s.now()
-	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := s.session(ref, op.context)
-	if sess == nil {
-		s.badRequest(w, r, sessionNotFound(ref))
-		return
-	}
+	invRef := r.PathValue("invoiceReferenceNumber")
 	inv := sess.byRef[invRef]
 	if inv == nil {
-		s.badRequest(w, r, exc(codeInvoiceNotFound, "Faktura o numerze referencyjnym "+invRef+" nie została znaleziona w sesji "+ref+"."))
+		s.badRequest(w, r, exc(codeInvoiceNotFound, "Faktura o numerze referencyjnym "+invRef+" nie została znaleziona w sesji "+sess.ref+"."))
 		return
 	}
-	s.ok(w, http.StatusOK, s.describeInvoice(r, sess, inv, now))
+	s.ok(w, http.StatusOK, s.describeInvoice(r, sess, inv, s.now()))
 }
 
 type sessionInvoicesResponse struct {
@@ -144,32 +128,29 @@ type sessionInvoicesResponse struct {
 // ordinal order, with continuation paging.
 func (s *Server) handleSessionInvoices(failedOnly bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		op, ok := s.access(w, r)
-		if !ok {
-			return
-		}
 		pageSize, ok := s.pageSize(w, r, 10, 1000)
 		if !ok {
 			return
 		}
+		from, ok := s.continuation(w, r)
 		ref := r.PathValue("referenceNumber")
-		after := 0
-		if v := r.Header.Get("x-continuation-token"); v != "" {
-			cur, ok := decodeCursor(v)
-			if !ok || cur.Ref != ref {
-				s.badRequest(w, r, exc(codeBadContinuation))
-				return
-			}
-			after = int(cur.Start)
+		if ok && from != nil && from.Ref != ref {
+			s.badRequest(w, r, exc(codeBadContinuation, "the continuation token belongs to another session"))
+			ok = false
 		}
-		now := s.now()
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		sess := s.session(ref, op.context)
-		if sess == nil {
-			s.badRequest(w, r, sessionNotFound(ref))
+		if !ok {
 			return
 		}
+		after := 0
+		if from != nil {
+			after = int(from.Start)
+		}
+		_, sess, ok := s.lockSession(w, r)
+		if !ok {
+			return
+		}
+		defer s.mu.Unlock()
+		now := s.now()
 		out := sessionInvoicesResponse{Invoices: []sessionInvoiceStatus{}}
 		for _, inv := range sess.invoices {
 			if inv.ordinal <= after || failedOnly && (now.Before(inv.done) || inv.final.Code == 200) {
@@ -184,20 +165,6 @@ func (s *Server) handleSessionInvoices(failedOnly bool) http.HandlerFunc {
 		}
 		s.ok(w, http.StatusOK, out)
 	}
-}
-
-// pageSize reads the pageSize query parameter (default lo).
-func (s *Server) pageSize(w http.ResponseWriter, r *http.Request, lo, hi int) (int, bool) {
-	v := r.URL.Query().Get("pageSize")
-	if v == "" {
-		return lo, true
-	}
-	n, err := strconv.Atoi(v)
-	if !pageSizePattern.MatchString(v) || err != nil || n < lo || n > hi {
-		s.badRequest(w, r, exc(codeValidation, "pageSize must be an integer from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi)))
-		return 0, false
-	}
-	return n, true
 }
 
 type sessionsQueryItem struct {
@@ -278,14 +245,9 @@ func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request) {
 		s.badRequest(w, r, exc(codeValidation, bad...))
 		return
 	}
-	var from *cursor
-	if v := r.Header.Get("x-continuation-token"); v != "" {
-		cur, ok := decodeCursor(v)
-		if !ok {
-			s.badRequest(w, r, exc(codeBadContinuation))
-			return
-		}
-		from = &cur
+	from, ok := s.continuation(w, r)
+	if !ok {
+		return
 	}
 	statuses := q["statuses"]
 	wantRef := q.Get("referenceNumber")

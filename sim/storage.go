@@ -132,11 +132,7 @@ func (s *Server) storageDownload(w http.ResponseWriter, r *http.Request) {
 		sess := s.sessions[ref]
 		var inv *sessionInvoice
 		if sess != nil {
-			for _, i := range sess.invoices {
-				if i.succeeded(now) && i.stored.KSeFNumber == name {
-					inv = i
-				}
-			}
+			inv = sess.succeededByKSeFNumber(name, now)
 		}
 		s.mu.Unlock()
 		if inv != nil {

@@ -207,6 +207,17 @@ func (s *Server) serveUPO(w http.ResponseWriter, r *http.Request, doc []byte) {
 	w.Write(doc)
 }
 
+// succeededByKSeFNumber finds the invoice that got KSeF number n, once its
+// success shows. Caller holds s.mu.
+func (sess *onlineSession) succeededByKSeFNumber(n string, now time.Time) *sessionInvoice {
+	for _, inv := range sess.invoices {
+		if inv.succeeded(now) && inv.stored.KSeFNumber == n {
+			return inv
+		}
+	}
+	return nil
+}
+
 func upoNotFound(what string) apiError {
 	return exc(codeUPONotFound, what)
 }
@@ -215,39 +226,26 @@ func upoNotFound(what string) apiError {
 // GET /sessions/{referenceNumber}/invoices/ksef/{ksefNumber}/upo
 func (s *Server) handleInvoiceUPO(byKSeFNumber bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		op, ok := s.access(w, r)
+		_, sess, ok := s.lockSession(w, r)
 		if !ok {
 			return
 		}
-		ref := r.PathValue("referenceNumber")
 		now := s.now()
-		s.mu.Lock()
-		sess := s.session(ref, op.context)
 		var inv *sessionInvoice
 		var what string
-		if sess != nil {
-			if byKSeFNumber {
-				n := r.PathValue("ksefNumber")
-				what = "UPO o numerze KSeF " + n + " i numerze referencyjnym sesji " + ref + " nie zostało znalezione."
-				for _, i := range sess.invoices {
-					if i.succeeded(now) && i.stored.KSeFNumber == n {
-						inv = i
-					}
-				}
-			} else {
-				n := r.PathValue("invoiceReferenceNumber")
-				what = "UPO faktury o numerze referencyjnym " + n + " w sesji " + ref + " nie zostało znalezione."
-				if i := sess.byRef[n]; i != nil && i.succeeded(now) {
-					inv = i
-				}
+		if byKSeFNumber {
+			n := r.PathValue("ksefNumber")
+			what = "UPO o numerze KSeF " + n + " i numerze referencyjnym sesji " + sess.ref + " nie zostało znalezione."
+			inv = sess.succeededByKSeFNumber(n, now)
+		} else {
+			n := r.PathValue("invoiceReferenceNumber")
+			what = "UPO faktury o numerze referencyjnym " + n + " w sesji " + sess.ref + " nie zostało znalezione."
+			if i := sess.byRef[n]; i != nil && i.succeeded(now) {
+				inv = i
 			}
 		}
 		s.mu.Unlock()
-		switch {
-		case sess == nil:
-			s.badRequest(w, r, sessionNotFound(ref))
-			return
-		case inv == nil:
+		if inv == nil {
 			s.badRequest(w, r, upoNotFound(what))
 			return
 		}

@@ -76,17 +76,9 @@ func TestXAdESAcceptedLikeKSeF(t *testing.T) {
 		if !rep.Has(xades.FindingMissingSigningTime) || !rep.Valid && len(errorMessages(rep)) != 1 {
 			t.Fatalf("the edit did not produce exactly the missing SigningTime: %+v", rep.Findings)
 		}
-		r := c.postXML(doc, "")
-		if r.status != 202 {
-			t.Fatalf("rejected: %v", r)
-		}
+		r := accepted(t, c, doc)
 		if w := r.header.Get("X-System-Warning"); !strings.HasPrefix(w, "[sig-001]") {
 			t.Fatalf("X-System-Warning %q, want the sig-001 warning", w)
-		}
-		var init authInitResponse
-		r.json(t, &init)
-		if st := c.poll(init); st.Status.Code != 200 {
-			t.Fatalf("%+v", st.Status)
 		}
 	})
 
@@ -110,15 +102,7 @@ func TestXAdESAcceptedLikeKSeF(t *testing.T) {
 		if rep, _ := xades.Verify(doc, xades.VerifyOptions{}); !rep.Has(xades.FindingIssuerSerialMismatch) {
 			t.Fatal("core/xades accepts the DER order now; this relaxation can go")
 		}
-		r := c.postXML(doc, "")
-		if r.status != 202 {
-			t.Fatalf("rejected: %v", r)
-		}
-		var init authInitResponse
-		r.json(t, &init)
-		if st := c.poll(init); st.Status.Code != 200 {
-			t.Fatalf("%+v", st.Status)
-		}
+		accepted(t, c, doc)
 	})
 
 	t.Run("a wrong issuer name is still rejected", func(t *testing.T) {
@@ -127,6 +111,21 @@ func TestXAdESAcceptedLikeKSeF(t *testing.T) {
 		})
 		wantException(t, c.postXML(doc, ""), codeInvalidSignature)
 	})
+}
+
+// accepted posts a signed request that must be accepted and end with 200.
+func accepted(t *testing.T, c *client, doc []byte) reply {
+	t.Helper()
+	r := c.postXML(doc, "")
+	if r.status != 202 {
+		t.Fatalf("rejected: %v", r)
+	}
+	var init authInitResponse
+	r.json(t, &init)
+	if st := c.poll(init); st.Status.Code != 200 {
+		t.Fatalf("%+v", st.Status)
+	}
+	return r
 }
 
 func TestSplitRDNs(t *testing.T) {
