@@ -78,7 +78,7 @@ func checkInvoice(doc []byte, f formSpec, now time.Time) (*invoiceFacts, *ruleFa
 	if root.Space != f.namespace {
 		return fail("invoice.formCode", fmt.Sprintf("the document's namespace %q is not that of %s (%q)", root.Space, f.code.SystemCode, f.namespace))
 	}
-	if f.schema != "" && (kod.system != f.code.SystemCode || kod.version != f.code.SchemaVersion || kod.value != f.code.Value) {
+	if f.code.Value != "PEF" && (kod.system != f.code.SystemCode || kod.version != f.code.SchemaVersion || kod.value != f.code.Value) {
 		return fail("invoice.formCode", fmt.Sprintf("Naglowek/KodFormularza says kodSystemowy=%q wersjaSchemy=%q %q; the session is %s",
 			kod.system, kod.version, kod.value, f.code))
 	}

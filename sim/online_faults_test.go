@@ -261,7 +261,7 @@ func TestSessionList(t *testing.T) {
 		t.Fatalf("batch: %v", got)
 	}
 	wantException(t, c.do("GET", "/sessions?sessionType=Online", access, nil, "x-continuation-token", "xx"), codeBadContinuation)
-	// Another authentication of the same owner sees the sessions (same subject).
+	// Another context sees none of them.
 	_, other := accessFor(t, s, c)
 	var none sessionsQueryResponse
 	c.do("GET", "/sessions?sessionType=Online", other, nil).json(t, &none)

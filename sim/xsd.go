@@ -23,9 +23,9 @@ var xsdFiles embed.FS
 
 // Root schemas, by the name the simulator uses for them.
 const (
-	schemaFA2   = "xsd/invoices/FA/schemat_FA(2)_v1-0E.xsd"
-	schemaFA3   = "xsd/invoices/FA/schemat_FA(3)_v1-0E.xsd"
-	schemaFARR1 = "xsd/invoices/RR/schemat_FA_RR(1)_v1-1E.xsd"
+	schemaFA2   = "xsd/FA/schemat_FA(2)_v1-0E.xsd"
+	schemaFA3   = "xsd/FA/schemat_FA(3)_v1-0E.xsd"
+	schemaFARR1 = "xsd/RR/schemat_FA_RR(1)_v1-1E.xsd"
 	schemaUPO   = "xsd/upo/upo-v4-3.xsd"
 )
 
@@ -33,7 +33,7 @@ const (
 // absolute URL; bazoweDir holds our copy.
 const (
 	definicjeTypy = "http://crd.gov.pl/xml/schematy/dziedzinowe/mf/2022/01/05/eD/DefinicjeTypy/"
-	bazoweDir     = "xsd/invoices/FA/bazowe"
+	bazoweDir     = "xsd/FA/bazowe"
 )
 
 // schemas are compiled once per process (~100 ms for the three invoice
@@ -53,7 +53,7 @@ var loadSchemas = sync.OnceValues(func() (map[string]*xsdvalidate.XsdHandler, er
 	}
 	defer os.RemoveAll(dir)
 	err = fs.WalkDir(xsdFiles, "xsd", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil || d.IsDir() || path.Ext(name) != ".xsd" {
 			return err
 		}
 		b, err := xsdFiles.ReadFile(name)
