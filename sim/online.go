@@ -478,7 +478,9 @@ func (s *Server) admit(sess *onlineSession, inv *sessionInvoice, f *invoiceFacts
 	if f.HasAttachment && !s.attachments[f.SellerNIP] {
 		return invStatus(415, "Podatnik "+f.SellerNIP+" nie zgłosił możliwości wysyłania faktur z załącznikami (POST /testdata/attachment).")
 	}
-	if !s.mayIssueFor(sess.context, f.SellerNIP) {
+	// A VAT RR invoice is issued by its buyer (Podmiot2) for the farmer
+	// who sells (Podmiot1); either may send it.
+	if !s.mayIssueFor(sess.context, f.SellerNIP) && !(sess.form.code.Value == "FA_RR" && s.mayIssueFor(sess.context, f.BuyerNIP)) {
 		return invStatus(410, fmt.Sprintf("Kontekst %s nie ma uprawnień do wystawiania faktur w imieniu %s.", sess.context, f.SellerNIP))
 	}
 	if force550 {

@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -265,6 +266,9 @@ func TestOnlineOtherForms(t *testing.T) {
 	}{
 		{formCode{"FA (2)", "1-0E", "FA"}, sample(t, "invoice-template-fa-2.xml", nip, "F2/1", now)},
 		{formCode{"FA_RR (1)", "1-1E", "FA_RR"}, sample(t, "invoice-template-fa-rr-1.xml", nip, "RR/1", now)},
+		// Issued by the buyer (the context) for a farmer.
+		{formCode{"FA_RR (1)", "1-1E", "FA_RR"}, regexp.MustCompile(`(<Podmiot2>\s*<DaneIdentyfikacyjne>\s*<NIP>)\d+`).
+			ReplaceAll(sample(t, "invoice-template-fa-rr-1.xml", ids.RandomNIP(), "RR/2", now), []byte("${1}"+nip))},
 		{formCode{"PEF (3)", "2-1", "PEF"}, []byte(`<?xml version="1.0" encoding="UTF-8"?>
 <Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
 <cbc:ID>PEF/1</cbc:ID><cbc:IssueDate>` + now.In(warsaw).Format("2006-01-02") + `</cbc:IssueDate><cbc:DocumentCurrencyCode>PLN</cbc:DocumentCurrencyCode>
