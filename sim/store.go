@@ -89,7 +89,9 @@ func (s *Server) Invoices() []InvoiceRecord {
 		if now.Before(inv.AcquisitionDate) {
 			st = 150
 		}
-		out = append(out, InvoiceRecord{StoredInvoice: *inv, Status: st})
+		rec := InvoiceRecord{StoredInvoice: *inv, Status: st}
+		rec.XML = slices.Clone(inv.XML)
+		out = append(out, rec)
 	}
 	return out
 }
