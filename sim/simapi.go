@@ -5,6 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"sort"
+	"strconv"
+
+	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/invoice"
+	"github.com/ksefkit/ksefkit/sim/samples"
 )
 
 // Control endpoints under /v2/_sim/. They are NOT part of KSeF — the real
@@ -24,6 +29,9 @@ import (
 //	GET    /v2/_sim/invoices       → 200 {"count": N, "invoices": [InvoiceRecord…]} (like Invoices)
 //	GET    /v2/_sim/upo-certificate → 200 PEM of the UPO signing certificate (like UPOCertificatePEM)
 //	GET    /v2/_sim/ca             → 200 PEM of the CA behind --tls (like CACertificatePEM); 404 without TLS
+//	GET    /v2/_sim/samples        → 200 {"samples": [{"name","formCode"}, …]}
+//	GET    /v2/_sim/samples/{name}?sellerNip=&buyerNip=&recipientNip=&number=&issueDate=
+//	                               → 200 application/xml, the sample filled (samples.Invoice)
 func (s *Server) simRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /v2/_sim/tokens", s.simIssueToken)
 	m.HandleFunc("POST /v2/_sim/tokens/revoke", s.simRevokeToken)
@@ -66,6 +74,8 @@ func (s *Server) simRoutes(m *http.ServeMux) {
 		}
 		servePEM(w, s.CACertificatePEM())
 	})
+	m.HandleFunc("GET /v2/_sim/samples", simListSamples)
+	m.HandleFunc("GET /v2/_sim/samples/{name}", simSample)
 	m.HandleFunc("/v2/_sim/", func(w http.ResponseWriter, r *http.Request) {
 		simError(w, http.StatusNotFound, errors.New("no simulator endpoint "+r.Method+" "+r.URL.Path))
 	})
@@ -75,6 +85,42 @@ func servePEM(w http.ResponseWriter, b []byte) {
 	w.Header().Set("Content-Type", "application/x-pem-file")
 	w.WriteHeader(http.StatusOK)
 	w.Write(b)
+}
+
+type simSampleInfo struct {
+	Name     string           `json:"name"`
+	FormCode invoice.FormCode `json:"formCode"`
+}
+
+func simListSamples(w http.ResponseWriter, r *http.Request) {
+	out := []simSampleInfo{}
+	for _, n := range samples.Names() {
+		f, _ := samples.FormCode(n)
+		out = append(out, simSampleInfo{n, f})
+	}
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"samples": out})
+}
+
+// simSample serves a sample invoice with the query's values filled in, so
+// that tests in any language send invoices the simulator (and KSeF) accept.
+func simSample(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	doc, err := samples.Invoice(r.PathValue("name"), samples.Fill{
+		SellerNIP: q.Get("sellerNip"), BuyerNIP: q.Get("buyerNip"), RecipientNIP: q.Get("recipientNip"),
+		Number: q.Get("number"), IssueDate: q.Get("issueDate"),
+	})
+	if err != nil {
+		status := http.StatusBadRequest
+		if errs.As(err).Field == "name" {
+			status = http.StatusNotFound
+		}
+		simError(w, status, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(doc)
 }
 
 func simError(w http.ResponseWriter, status int, err error) {

@@ -28,6 +28,13 @@ type VerifyOptions struct {
 	// Now is the time certificate validity is checked at (default
 	// time.Now); the signing time is checked too.
 	Now time.Time
+	// Receipt verifies a document KSeF signed and handed out (a UPO)
+	// rather than one a client sends to KSeF. A receipt outlives its
+	// signer's certificate, so the certificate must have been valid at the
+	// SigningTime, not at Now; and the findings about what KSeF accepts
+	// from clients (RSA-PSS, answered with 9105 on auth requests) are
+	// warnings, since they say nothing about whether the signature holds.
+	Receipt bool
 }
 
 // Finding is one named problem. Severity "error" makes the signature
@@ -51,6 +58,9 @@ type Report struct {
 	// Identity is the identity KSeF would authenticate: the NIP/PESEL of
 	// the subject for certificateSubject, the fingerprint otherwise.
 	Identity *certs.Identity `json:"identity,omitempty"`
+	// Certificates are the KeyInfo certificates that parse, the signing
+	// one first: the material for building a chain to trusted roots.
+	Certificates []*x509.Certificate `json:"-"`
 }
 
 func (r *Report) add(severity, code, format string, args ...any) {
@@ -109,7 +119,7 @@ func Verify(signed []byte, opts VerifyOptions) (*Report, error) {
 		r.fail(FindingMalformedDocument, "%s", errs.As(err).Message)
 		return r, err
 	}
-	v := &verifier{r: r, doc: doc, now: now}
+	v := &verifier{r: r, doc: doc, now: now, receipt: opts.Receipt}
 	v.run()
 	r.Valid = true
 	for _, f := range r.Findings {
@@ -121,11 +131,12 @@ func Verify(signed []byte, opts VerifyOptions) (*Report, error) {
 }
 
 type verifier struct {
-	r    *Report
-	doc  *etree.Document
-	now  time.Time
-	sig  *etree.Element
-	cert *x509.Certificate
+	r       *Report
+	doc     *etree.Document
+	now     time.Time
+	receipt bool
+	sig     *etree.Element
+	cert    *x509.Certificate
 }
 
 func (v *verifier) run() {
@@ -241,12 +252,15 @@ func (v *verifier) keyInfoCertificate() *x509.Certificate {
 				continue
 			}
 			if c, err := x509.ParseCertificate(der); err == nil {
-				return c // the leaf comes first in KeyInfo by convention
+				v.r.Certificates = append(v.r.Certificates, c)
 			}
 		}
 	}
-	v.r.fail(FindingMissingCertificate, "KeyInfo carries no readable X509Certificate; KSeF needs the signing certificate there")
-	return nil
+	if len(v.r.Certificates) == 0 {
+		v.r.fail(FindingMissingCertificate, "KeyInfo carries no readable X509Certificate; KSeF needs the signing certificate there")
+		return nil
+	}
+	return v.r.Certificates[0] // the leaf comes first in KeyInfo by convention
 }
 
 func (v *verifier) checkCertificate() {
@@ -262,7 +276,7 @@ func (v *verifier) checkCertificate() {
 	default:
 		v.r.fail(FindingUnsupportedAlgorithm, "certificate key type %s is not accepted", v.cert.PublicKeyAlgorithm)
 	}
-	if err := certs.CheckValidity(v.cert, v.now); err != nil {
+	if err := certs.CheckValidity(v.cert, v.now); err != nil && !v.receipt {
 		e := errs.As(err)
 		v.r.fail(e.Findings[0], "%s", e.Message)
 	}
@@ -710,7 +724,9 @@ func (v *verifier) checkSignatureValue(si, sv *etree.Element) {
 		v.r.fail(FindingUnsupportedAlgorithm, "SignatureMethod %q is not supported", method)
 		return
 	}
-	if sm.pss {
+	if sm.pss && v.receipt {
+		v.r.warn(FindingRSAPSS, "an RSA-PSS signature: sound, though KSeF rejects it on requests from clients (ksef-api#162)")
+	} else if sm.pss {
 		v.r.fail(FindingRSAPSS, "RSA-PSS signatures were rejected by KSeF with 9105 (ksef-api#162); use rsa-sha256 (PKCS#1 v1.5)")
 	}
 	if sm.hash == crypto.SHA1 {

@@ -1,0 +1,44 @@
+package invoice
+
+import "time"
+
+// warsawDate is the calendar date in Poland at instant t.
+//
+// Poland keeps Central European Time (UTC+1) and, under the EU summer-time
+// rule (Directive 2000/84/EC), Central European Summer Time (UTC+2) from the
+// last Sunday of March 01:00 UTC to the last Sunday of October 01:00 UTC.
+// The rule is written out rather than read with time.LoadLocation because
+// that needs a zoneinfo database: on GOOS=wasip1 the host exposes no
+// /usr/share/zoneinfo and LoadLocation fails (checked under Node's WASI),
+// and embedding time/tzdata would add ~450 KB to a module whose size is
+// budgeted — all to answer one question about one zone. The rule holds for
+// every date since 1996; KSeF exists only since 2022.
+func warsawDate(t time.Time) (year int, month time.Month, day int) {
+	u := t.UTC()
+	return u.Add(warsawOffset(u)).Date()
+}
+
+// warsawOffset is Poland's UTC offset at instant t.
+func warsawOffset(t time.Time) time.Duration {
+	u := t.UTC()
+	y := u.Year()
+	start := lastSunday(y, time.March).Add(time.Hour)
+	end := lastSunday(y, time.October).Add(time.Hour)
+	if !u.Before(start) && u.Before(end) {
+		return 2 * time.Hour
+	}
+	return time.Hour
+}
+
+// lastSunday is 00:00 UTC of the last Sunday of month m in year y.
+func lastSunday(y int, m time.Month) time.Time {
+	last := time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC) // day 0 of the next month
+	return last.AddDate(0, 0, -int(last.Weekday()))
+}
+
+// DateInPoland is the calendar date in Poland at t, "YYYY-MM-DD": the date
+// KSeF compares P_1 with, and so the P_1 of an invoice issued at t.
+func DateInPoland(t time.Time) string {
+	y, m, d := warsawDate(t)
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+}
