@@ -33,12 +33,15 @@ sim: capi-sim
 # The tools the build and the tests need, from Debian's packages, so that a
 # fresh machine needs nothing by hand: wasm-opt (binaryen) shrinks ksef.wasm
 # under its size budget; xmlsec1 and xmllint (libxml2-utils) check our XAdES
-# signatures and canonical XML independently.
-DEB_TOOLS := wasm-opt:binaryen xmlsec1:xmlsec1 xmllint:libxml2-utils
+# signatures and canonical XML independently; the simulator validates
+# invoices and UPOs against their XSDs with libxml2 through cgo, which needs
+# its headers (libxml2-dev) found by pkg-config.
+DEB_TOOLS := wasm-opt:binaryen xmlsec1:xmlsec1 xmllint:libxml2-utils pkg-config:pkg-config
 
 deps:
 	@missing=; for t in $(DEB_TOOLS); do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; done; \
+	pkg-config --exists libxml-2.0 2>/dev/null || missing="$$missing libxml2-dev"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

@@ -135,6 +135,7 @@ type authOp struct {
 	start    time.Time
 	policy   *ippolicy.Policy
 	tokenRef string      // the KSeF token used, "" for XAdES
+	docHash  [32]byte    // XAdES: SHA-256 of the signed AuthTokenRequest as received (the UPO names it)
 	failure  *statusInfo // found when the request was accepted (bad token, bad certificate)
 	force550 bool        // a status-550 fault hit this operation
 	polls    int         // status polls still to answer with 100
@@ -157,6 +158,7 @@ type authStart struct {
 	policy   *ippolicy.Policy
 	method   authMethod
 	tokenRef string
+	docHash  [32]byte    // XAdES: SHA-256 of the signed document
 	failure  *statusInfo // a failure to report later as the terminal status
 }
 
@@ -178,7 +180,7 @@ func (s *Server) startAuth(ctx context.Context, a authStart) authInitResponse {
 	now := s.now()
 	op := &authOp{
 		ref: newRef(now, infixAuth), context: a.context, subject: a.subject.normalize(), method: a.method,
-		start: now, policy: a.policy, tokenRef: a.tokenRef, failure: a.failure,
+		start: now, policy: a.policy, tokenRef: a.tokenRef, docHash: a.docHash, failure: a.failure,
 		force550: reqInfoOf(ctx).force550, polls: s.opts.AuthDelay,
 	}
 	token, exp := s.issue(typAuthentication, op, s.opts.AuthTokenTTL)

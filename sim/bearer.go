@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/getkin/kin-openapi/routers"
 )
 
 // bearer authenticates a request with one of the simulator's tokens of an
@@ -49,4 +51,45 @@ func (s *Server) bearer(w http.ResponseWriter, r *http.Request, types ...string)
 		return claims{}, false
 	}
 	return c, true
+}
+
+// access authenticates a KSeF operation with an access token and checks the
+// permissions its OpenAPI operation requires (x-required-permissions: any
+// one of them), answering 403 missing-permissions like KSeF otherwise. The
+// operation returned is the caller's authentication; its context, subject
+// and permissions never change after it succeeded.
+func (s *Server) access(w http.ResponseWriter, r *http.Request) (*authOp, bool) {
+	c, ok := s.bearer(w, r, typAccess)
+	if !ok {
+		return nil, false
+	}
+	s.mu.Lock()
+	op := s.ops[c.Arn]
+	s.mu.Unlock()
+	need := requiredPermissions(reqInfoOf(r.Context()).route)
+	if len(need) > 0 && !slices.ContainsFunc(op.permissions, func(p string) bool { return slices.Contains(need, p) }) {
+		present := op.permissions
+		if present == nil {
+			present = []string{}
+		}
+		s.forbidden(w, r, "missing-permissions", "Brak wymaganych uprawnień do wykonania operacji w bieżącym kontekście.",
+			map[string]any{"requiredAnyOfPermissions": need, "presentPermissions": present})
+		return nil, false
+	}
+	return op, true
+}
+
+// requiredPermissions reads the operation's x-required-permissions.
+func requiredPermissions(rt *routers.Route) []string {
+	if rt == nil || rt.Operation == nil {
+		return nil
+	}
+	list, _ := rt.Operation.Extensions["x-required-permissions"].([]any)
+	out := make([]string, 0, len(list))
+	for _, p := range list {
+		if s, ok := p.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -20,7 +20,9 @@ import (
 //
 //	ROUTE  "*" (every KSeF operation) or "METHOD /path" with the path
 //	       template of the OpenAPI document, without /v2:
-//	       "POST /auth/ksef-token", "GET /auth/{referenceNumber}".
+//	       "POST /auth/ksef-token", "GET /auth/{referenceNumber}";
+//	       "GET /storage" names the pre-signed downloads (UPO URLs), which
+//	       are not KSeF operations and which "*" does not include.
 //	WHEN   N      the N-th matching call (1-based), and with count=K the K
 //	              calls N…N+K-1. Default: 1, the first call.
 //	       N+     every call from the N-th on (count=K: at most K of them).
@@ -42,6 +44,18 @@ import (
 //	                    client holds is now unknown → 21470), then answer normally
 //	       status-550   the authentication started or polled by this call ends
 //	                    with status 550 instead of 200
+//	       drop-after   handle the request fully (the invoice is received,
+//	                    the session closed …), then close the connection
+//	                    without the answer: the lost-answer case a retry-safe
+//	                    client must resolve by looking before it re-sends
+//	       invoice-550  the invoice sent by this call (POST
+//	                    /sessions/online/{referenceNumber}/invoices) ends
+//	                    with status 550 "cancelled by the system, retry"
+//	                    instead of its real outcome; it is not stored, so
+//	                    sending it again succeeds
+//	       upo-hash     the UPO downloaded by this call (one of the three UPO
+//	                    GETs, or GET /storage) carries an x-ms-meta-hash that
+//	                    does not match its body
 //	PARAM  count=K for any kind, plus the kind's own parameters above.
 //
 // Examples:
@@ -54,7 +68,8 @@ import (
 // Each fault counts the calls of its own route from the moment it is added.
 // When several faults hit the same call, slow, rotate-keys and status-550
 // apply first, then the first answering kind (429, 5xx, drop) in the order
-// the faults were added.
+// the faults were added. drop-after, invoice-550 and upo-hash mark the call
+// and let it be handled.
 
 // FaultKind is what a fault does.
 type FaultKind string
@@ -69,11 +84,15 @@ const (
 	FaultSlow            FaultKind = "slow"
 	FaultRotateKeys      FaultKind = "rotate-keys"
 	FaultStatus550       FaultKind = "status-550"
+	FaultDropAfter       FaultKind = "drop-after"
+	FaultInvoice550      FaultKind = "invoice-550"
+	FaultUPOHash         FaultKind = "upo-hash"
 )
 
 var faultKinds = []FaultKind{
 	FaultTooManyRequests, FaultInternalError, FaultBadGateway, FaultUnavailable,
 	FaultDrop, FaultSlow, FaultRotateKeys, FaultStatus550,
+	FaultDropAfter, FaultInvoice550, FaultUPOHash,
 }
 
 // Fault is one injected failure. The zero values of Call and Count mean the
@@ -277,7 +296,7 @@ func (s *Server) AddFault(f Fault) error {
 // checkFaultRoute rejects routes that are not KSeF operations, which would
 // otherwise silently never fire.
 func (s *Server) checkFaultRoute(f Fault) error {
-	if f.Route == "*" {
+	if f.Route == "*" || f.Route == storageRoute {
 		return nil
 	}
 	method, path, _ := strings.Cut(f.Route, " ")
@@ -312,7 +331,7 @@ func (s *Server) matchFaults(route string) []Fault {
 	defer s.faultMu.Unlock()
 	var hit []Fault
 	for _, a := range s.faults {
-		if (a.Route == "*" || a.Route == route) && a.hits() {
+		if (a.Route == "*" && route != storageRoute || a.Route == route) && a.hits() {
 			hit = append(hit, a.Fault)
 		}
 	}
@@ -347,6 +366,12 @@ func (s *Server) applyFaults(w, raw http.ResponseWriter, r *http.Request, route 
 			}
 		case FaultStatus550:
 			reqInfoOf(r.Context()).force550 = true
+		case FaultDropAfter:
+			reqInfoOf(r.Context()).dropAfter = true
+		case FaultInvoice550:
+			reqInfoOf(r.Context()).invoice550 = true
+		case FaultUPOHash:
+			reqInfoOf(r.Context()).badUPOHash = true
 		}
 	}
 	for _, f := range hit {

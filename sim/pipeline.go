@@ -14,14 +14,19 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 )
 
-// maxBody bounds request bodies; the authentication calls are tiny.
-const maxBody = 1 << 20
+// maxBody bounds request bodies: the largest is an invoice of 3 MB (with
+// attachments), Base64-encoded inside JSON.
+const maxBody = 5 << 20
 
 // reqInfo travels with a request through the pipeline.
 type reqInfo struct {
-	trace    string
-	force550 bool // a status-550 fault hit this call
-	offSpec  bool // the answer deviates from the spec on purpose (a fault); skip validating it
+	trace      string
+	route      *routers.Route // the OpenAPI operation (nil for control and storage paths)
+	force550   bool           // a status-550 fault hit this call
+	invoice550 bool           // an invoice-550 fault: the invoice sent by this call ends with 550
+	badUPOHash bool           // an upo-hash fault: x-ms-meta-hash will not match the UPO
+	dropAfter  bool           // a drop-after fault: handle fully, then drop the connection
+	offSpec    bool           // the answer deviates from the spec on purpose (a fault); skip validating it
 }
 
 type reqInfoKey struct{}
@@ -69,6 +74,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.simMux.ServeHTTP(w, r)
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, "/storage/") {
+		s.serveStorage(w, r)
+		return
+	}
 
 	rv, err := s.spec.route(r)
 	if err != nil {
@@ -81,6 +90,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	route := r.Method + " " + rv.Route.Path
+	info.route = rv.Route
 
 	c := &capture{header: http.Header{}}
 	if s.applyFaults(c, w, r, route) {
@@ -89,6 +99,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	} else {
 		s.handle(c, r, rv)
+	}
+	if info.dropAfter {
+		// The lost answer: the operation took effect, the client never
+		// hears of it.
+		s.log.Warn("answer dropped after handling", "method", r.Method, "path", r.URL.Path, "status", c.status, "trace", info.trace)
+		drop(w)
+		return
 	}
 	s.send(w, r, rv, c, info)
 	s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "route", route,
@@ -116,7 +133,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, rv *openapi3filt
 		}
 	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
-		// In the OpenAPI document but not simulated (yet).
+		// In the OpenAPI document but not simulated (yet). Logged loudly: a
+		// client that needs it is testing less than it thinks.
+		s.log.Warn("not simulated", "method", r.Method, "path", r.URL.Path, "route", rv.Route.Path, "trace", traceOf(r))
 		s.problem(w, r, http.StatusNotImplemented, "ksef-sim does not simulate "+r.Method+" "+rv.Route.Path+" yet")
 		return
 	}

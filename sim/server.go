@@ -35,6 +35,7 @@ package sim
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,6 +43,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	_ "time/tzdata" // Europe/Warsaw on machines without a zoneinfo database
 )
 
 // NoAuthDelay as Options.AuthDelay makes the first status poll terminal.
@@ -73,6 +75,28 @@ type Options struct {
 
 	// Faults to inject from the start (see Fault).
 	Faults []Fault
+
+	// ProcessingDelay is how long after it arrives an invoice's outcome
+	// (200 or its failure code) shows: 100 for the first half, 150 for
+	// the second. 0 means the default, 200 ms, so clients really poll;
+	// negative means none (the first status read is terminal).
+	ProcessingDelay time.Duration
+	// PermanentStorageDelay is how long after acceptance an invoice gets
+	// its permanentStorageDate (default 1 s; negative: at once).
+	PermanentStorageDelay time.Duration
+	// SessionInvoiceLimit caps the invoices of one online session
+	// (21155); 0 means KSeF's 10 000.
+	SessionInvoiceLimit int
+	// UPOPageSize is how many documents one page of a session's UPO holds;
+	// 0 means KSeF's 10 000 (also the most the UPO schema allows).
+	UPOPageSize int
+	// DownloadURLTTL is how long a pre-signed download URL works (default
+	// 1 h). Every status call issues fresh ones.
+	DownloadURLTTL time.Duration
+	// TLS serves the pre-signed download URLs over https, from a second
+	// listener with a certificate of the simulator's own CA
+	// (CACertificatePEM); it needs Start.
+	TLS bool
 }
 
 // Server is one simulated KSeF API with its own keys and state. All methods
@@ -93,6 +117,10 @@ type Server struct {
 	keyMu            sync.RWMutex
 	tokenKey, symKey *keyPair
 
+	seal       *mfSeal // signs UPOs
+	ca         *simCA  // with Options.TLS
+	storageKey []byte  // signs pre-signed URLs
+
 	mu          sync.Mutex // guards the state below
 	challenges  map[string]*challenge
 	ops         map[string]*authOp
@@ -102,6 +130,8 @@ type Server struct {
 	grants      map[string]map[Identity]map[string]bool
 	blocked     map[string]bool // by context "Type:Value"
 	attachments map[string]bool // by NIP
+	sessions    map[string]*onlineSession
+	store       *invoiceStore
 
 	faultMu sync.Mutex
 	faults  []*activeFault
@@ -111,7 +141,9 @@ type Server struct {
 
 	srvMu   sync.Mutex
 	httpSrv *http.Server
+	tlsSrv  *http.Server
 	url     string
+	tlsURL  string
 }
 
 // New creates a simulator with fresh keys and empty state. It does not
@@ -133,6 +165,18 @@ func New(opts Options) (*Server, error) {
 	case opts.AuthDelay < 0:
 		opts.AuthDelay = 0
 	}
+	setDelay(&opts.ProcessingDelay, 200*time.Millisecond)
+	setDelay(&opts.PermanentStorageDelay, time.Second)
+	setDefault(&opts.DownloadURLTTL, time.Hour)
+	if opts.SessionInvoiceLimit <= 0 {
+		opts.SessionInvoiceLimit = defaultInvoiceLimit
+	}
+	switch {
+	case opts.UPOPageSize == 0:
+		opts.UPOPageSize = 10_000
+	case opts.UPOPageSize < 0 || opts.UPOPageSize > 10_000:
+		return nil, fmt.Errorf("sim: UPOPageSize %d: must be 1 to 10 000 (the UPO schema's limit)", opts.UPOPageSize)
+	}
 	spec, err := loadSpec()
 	if err != nil {
 		return nil, err
@@ -151,9 +195,23 @@ func New(opts Options) (*Server, error) {
 		grants:      map[string]map[Identity]map[string]bool{},
 		blocked:     map[string]bool{},
 		attachments: map[string]bool{},
+		sessions:    map[string]*onlineSession{},
+		store:       newInvoiceStore(),
+		storageKey:  randBytes(32),
 	}
 	rand.Read(s.jwtKey)
 	if s.tokenKey, s.symKey, err = newKeySet(s.now()); err != nil {
+		return nil, err
+	}
+	if s.seal, err = newMFSeal(s.now()); err != nil {
+		return nil, err
+	}
+	if opts.TLS {
+		if s.ca, err = newSimCA(s.now()); err != nil {
+			return nil, fmt.Errorf("sim: TLS certificate authority: %w", err)
+		}
+	}
+	if _, err := loadSchemas(); err != nil {
 		return nil, err
 	}
 	if err := s.routes(); err != nil {
@@ -170,6 +228,16 @@ func New(opts Options) (*Server, error) {
 func setDefault(d *time.Duration, v time.Duration) {
 	if *d <= 0 {
 		*d = v
+	}
+}
+
+// setDelay fills in a zero delay; a negative one means none.
+func setDelay(d *time.Duration, v time.Duration) {
+	switch {
+	case *d == 0:
+		*d = v
+	case *d < 0:
+		*d = 0
 	}
 }
 
@@ -201,6 +269,17 @@ func (s *Server) routes() error {
 		{"POST", "/testdata/context/unblock", s.handleContextBlock(false)},
 		{"POST", "/testdata/attachment", s.handleAttachment(true)},
 		{"POST", "/testdata/attachment/revoke", s.handleAttachment(false)},
+		{"POST", "/sessions/online", s.handleOpenOnline},
+		{"POST", "/sessions/online/{referenceNumber}/invoices", s.handleSendInvoice},
+		{"POST", "/sessions/online/{referenceNumber}/close", s.handleCloseOnline},
+		{"GET", "/sessions", s.handleSessions},
+		{"GET", "/sessions/{referenceNumber}", s.handleSessionStatus},
+		{"GET", "/sessions/{referenceNumber}/invoices", s.handleSessionInvoices(false)},
+		{"GET", "/sessions/{referenceNumber}/invoices/failed", s.handleSessionInvoices(true)},
+		{"GET", "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}", s.handleInvoiceStatus},
+		{"GET", "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}/upo", s.handleInvoiceUPO(false)},
+		{"GET", "/sessions/{referenceNumber}/invoices/ksef/{ksefNumber}/upo", s.handleInvoiceUPO(true)},
+		{"GET", "/sessions/{referenceNumber}/upo/{upoReferenceNumber}", s.handleSessionUPO},
 	}
 	s.mux = http.NewServeMux()
 	for _, a := range api {
@@ -247,13 +326,34 @@ func (s *Server) Start(addr string) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.url = "http://" + ln.Addr().String() + "/v2"
-	go func(srv *http.Server) {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("serve", "err", err)
+	var tlsLn net.Listener
+	if s.ca != nil {
+		// Port 0: the https listener always takes a free port of its own.
+		tlsLn, err = tls.Listen("tcp", net.JoinHostPort(host, "0"), &tls.Config{
+			Certificates: []tls.Certificate{s.ca.leaf}, MinVersion: tls.VersionTLS12,
+		})
+		if err != nil {
+			ln.Close()
+			s.httpSrv = nil
+			return fmt.Errorf("sim: https listener: %w", err)
 		}
-	}(s.httpSrv)
-	s.log.Info("listening", "url", s.url)
+		s.tlsSrv = &http.Server{
+			Handler:           s.Handler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		}
+		s.tlsURL = "https://" + tlsLn.Addr().String()
+		go s.serve(s.tlsSrv, tlsLn)
+	}
+	go s.serve(s.httpSrv, ln)
+	s.log.Info("listening", "url", s.url, "tls", s.tlsURL)
 	return nil
+}
+
+func (s *Server) serve(srv *http.Server, ln net.Listener) {
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		s.log.Error("serve", "err", err)
+	}
 }
 
 // URL is the base URL of the running server, including /v2
@@ -268,12 +368,16 @@ func (s *Server) URL() string {
 // for requests in flight until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.srvMu.Lock()
-	srv := s.httpSrv
+	srv, tlsSrv := s.httpSrv, s.tlsSrv
 	s.srvMu.Unlock()
 	if srv == nil {
 		return nil
 	}
-	return srv.Shutdown(ctx)
+	var tlsErr error
+	if tlsSrv != nil {
+		tlsErr = tlsSrv.Shutdown(ctx)
+	}
+	return errors.Join(srv.Shutdown(ctx), tlsErr)
 }
 
 // Close shuts a started server down, giving requests in flight up to five
@@ -285,6 +389,9 @@ func (s *Server) Close() error {
 	s.srvMu.Lock()
 	if s.httpSrv != nil {
 		s.httpSrv.Close()
+	}
+	if s.tlsSrv != nil {
+		s.tlsSrv.Close()
 	}
 	s.srvMu.Unlock()
 	if errors.Is(err, context.DeadlineExceeded) {

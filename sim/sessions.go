@@ -25,8 +25,12 @@ type cursor struct {
 	Ref   string `json:"r"`
 }
 
-func encodeCursor(op *authOp) string {
-	b, _ := json.Marshal(cursor{op.start.UnixNano(), op.ref})
+func encodeCursor(op *authOp) string { return encodeCursorAt(op.start.UnixNano(), op.ref) }
+
+// encodeCursorAt makes the continuation token of every paged listing: a
+// position in its order and a reference number.
+func encodeCursorAt(start int64, ref string) string {
+	b, _ := json.Marshal(cursor{start, ref})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -76,23 +80,13 @@ func (s *Server) handleSessionList(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pageSize := 10
-	if v := r.URL.Query().Get("pageSize"); v != "" {
-		n, err := strconv.Atoi(v)
-		if !pageSizePattern.MatchString(v) || err != nil || n < 10 || n > 100 {
-			s.badRequest(w, r, exc(codeValidation, "pageSize must be an integer from 10 to 100"))
-			return
-		}
-		pageSize = n
+	pageSize, ok := s.pageSize(w, r, 10, 100)
+	if !ok {
+		return
 	}
-	var from *cursor
-	if v := r.Header.Get("x-continuation-token"); v != "" {
-		cur, ok := decodeCursor(v)
-		if !ok {
-			s.badRequest(w, r, exc(codeBadContinuation))
-			return
-		}
-		from = &cur
+	from, ok := s.continuation(w, r)
+	if !ok {
+		return
 	}
 
 	s.mu.Lock()
@@ -159,4 +153,33 @@ func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request) {
 	s.revoke(target)
 	s.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// continuation reads x-continuation-token (nil when absent; 21418 when it
+// is not one of ours).
+func (s *Server) continuation(w http.ResponseWriter, r *http.Request) (*cursor, bool) {
+	v := r.Header.Get("x-continuation-token")
+	if v == "" {
+		return nil, true
+	}
+	cur, ok := decodeCursor(v)
+	if !ok {
+		s.badRequest(w, r, exc(codeBadContinuation))
+		return nil, false
+	}
+	return &cur, true
+}
+
+// pageSize reads the pageSize query parameter (default lo).
+func (s *Server) pageSize(w http.ResponseWriter, r *http.Request, lo, hi int) (int, bool) {
+	v := r.URL.Query().Get("pageSize")
+	if v == "" {
+		return lo, true
+	}
+	n, err := strconv.Atoi(v)
+	if !pageSizePattern.MatchString(v) || err != nil || n < lo || n > hi {
+		s.badRequest(w, r, exc(codeValidation, "pageSize must be an integer from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi)))
+		return 0, false
+	}
+	return n, true
 }

@@ -26,6 +26,9 @@ import (
 //	POST   /v2/_sim/keys/rotate    → 200 {"publicKeyIds": {…}} (like RotateKeys)
 //	GET    /v2/_sim/violations     → 200 {"violations": ["…", …]}
 //	DELETE /v2/_sim/violations     → 204
+//	GET    /v2/_sim/invoices       → 200 {"count": N, "invoices": [InvoiceRecord…]} (like Invoices)
+//	GET    /v2/_sim/upo-certificate → 200 PEM of the UPO signing certificate (like UPOCertificatePEM)
+//	GET    /v2/_sim/ca             → 200 PEM of the CA behind --tls (like CACertificatePEM); 404 without TLS
 //	GET    /v2/_sim/samples        → 200 {"samples": [{"name","formCode"}, …]}
 //	GET    /v2/_sim/samples/{name}?sellerNip=&buyerNip=&recipientNip=&number=&issueDate=
 //	                               → 200 application/xml, the sample filled (samples.Invoice)
@@ -57,11 +60,31 @@ func (s *Server) simRoutes(m *http.ServeMux) {
 		s.ResetSpecViolations()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	m.HandleFunc("GET /v2/_sim/invoices", func(w http.ResponseWriter, r *http.Request) {
+		list := s.Invoices()
+		s.ok(w, http.StatusOK, map[string]any{"count": len(list), "invoices": list})
+	})
+	m.HandleFunc("GET /v2/_sim/upo-certificate", func(w http.ResponseWriter, r *http.Request) {
+		servePEM(w, s.UPOCertificatePEM())
+	})
+	m.HandleFunc("GET /v2/_sim/ca", func(w http.ResponseWriter, r *http.Request) {
+		if s.ca == nil {
+			simError(w, http.StatusNotFound, errors.New("the simulator runs without TLS (Options.TLS, --tls): there is no CA"))
+			return
+		}
+		servePEM(w, s.CACertificatePEM())
+	})
 	m.HandleFunc("GET /v2/_sim/samples", simListSamples)
 	m.HandleFunc("GET /v2/_sim/samples/{name}", simSample)
 	m.HandleFunc("/v2/_sim/", func(w http.ResponseWriter, r *http.Request) {
 		simError(w, http.StatusNotFound, errors.New("no simulator endpoint "+r.Method+" "+r.URL.Path))
 	})
+}
+
+func servePEM(w http.ResponseWriter, b []byte) {
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
 }
 
 type simSampleInfo struct {
@@ -194,6 +217,8 @@ type simState struct {
 	BlockedContexts   []string          `json:"blockedContexts"`
 	Faults            []string          `json:"faults"`
 	SpecViolations    int               `json:"specViolations"`
+	OnlineSessions    int               `json:"onlineSessions"`
+	StoredInvoices    int               `json:"storedInvoices"`
 	PublicKeyIDs      map[string]string `json:"publicKeyIds"`
 }
 
@@ -215,6 +240,7 @@ func (s *Server) simState(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	st.Persons, st.Subjects = len(s.persons), len(s.subjects)
+	st.OnlineSessions, st.StoredInvoices = len(s.sessions), len(s.store.order)
 	for _, byWho := range s.grants {
 		st.Grants += len(byWho)
 	}

@@ -106,7 +106,8 @@ func TestResponsesCarrySevenFractionalDigits(t *testing.T) {
 }
 
 func TestNotAnOperation(t *testing.T) {
-	_, c := startSim(t, Options{})
+	var logs syncBuffer
+	_, c := startSim(t, Options{Logger: newTestLogger(&logs)})
 	if r := c.do("GET", "/nope", "", nil); r.status != 404 {
 		t.Errorf("unknown path: %v", r)
 	}
@@ -116,6 +117,9 @@ func TestNotAnOperation(t *testing.T) {
 	// In the spec, not simulated yet.
 	if r := c.do("GET", "/rate-limits", "token", nil); r.status != 501 {
 		t.Errorf("unsimulated operation: %v", r)
+	}
+	if !strings.Contains(logs.String(), `level=WARN msg="not simulated" method=GET path=/v2/rate-limits`) {
+		t.Errorf("the unsimulated route was not logged at warn level:\n%s", logs.String())
 	}
 }
 

@@ -18,6 +18,11 @@
 // Nothing else is written to stdout; the log goes to stderr. SIGINT or
 // SIGTERM shut the server down gracefully.
 //
+// With --tls the pre-signed UPO download URLs are https, from a second
+// listener whose certificate the simulator's own CA issued; --ca-out PATH
+// writes that CA (PEM) for clients to trust (SSL_CERT_FILE for Go and
+// Python, NODE_EXTRA_CA_CERTS for Node).
+//
 // Fault syntax (repeat --fault for several), e.g.
 //
 //	--fault 'POST /auth/ksef-token#1=429:retry-after=2'
@@ -60,6 +65,7 @@ type config struct {
 	opts      sim.Options
 	logLevel  slog.Level
 	seedToken bool
+	caOut     string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -83,6 +89,13 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	level := fs.String("log-level", "info", "log `level` on stderr: debug, info, warn or error")
 	fs.BoolVar(&c.opts.NoStrict, "no-strict", false, "only log OpenAPI violations instead of answering them with 400/500")
 	fs.BoolVar(&c.seedToken, "seed-token", false, "print a random NIP and a KSeF token for it as JSON on the second stdout line")
+	fs.DurationVar(&c.opts.ProcessingDelay, "processing-delay", 200*time.Millisecond, "how long an invoice shows 100/150 before its outcome (negative: none)")
+	fs.DurationVar(&c.opts.PermanentStorageDelay, "storage-delay", time.Second, "how long after acceptance an invoice gets its permanentStorageDate (negative: at once)")
+	fs.IntVar(&c.opts.SessionInvoiceLimit, "session-invoice-limit", 10000, "invoices one online session takes before 21155")
+	fs.IntVar(&c.opts.UPOPageSize, "upo-page-size", 10000, "documents per page of a session UPO (1 to 10000)")
+	fs.DurationVar(&c.opts.DownloadURLTTL, "download-url-ttl", time.Hour, "lifetime of pre-signed UPO download URLs")
+	fs.BoolVar(&c.opts.TLS, "tls", false, "serve pre-signed download URLs over https with a certificate of the simulator's own CA")
+	fs.StringVar(&c.caOut, "ca-out", "", "with --tls, write the simulator's CA certificate (PEM) to `PATH` for clients to trust")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -100,10 +113,25 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if err := c.logLevel.UnmarshalText([]byte(*level)); err != nil {
 		return nil, fmt.Errorf("--log-level: %v", err)
 	}
+	switch {
+	case c.caOut != "" && !c.opts.TLS:
+		return nil, fmt.Errorf("--ca-out needs --tls")
+	case c.opts.SessionInvoiceLimit < 1:
+		return nil, fmt.Errorf("--session-invoice-limit must be positive")
+	case c.opts.UPOPageSize < 1 || c.opts.UPOPageSize > 10000:
+		return nil, fmt.Errorf("--upo-page-size must be 1 to 10000")
+	}
+	// Zero would mean "the default" to sim.Options; on the command line it
+	// means none.
+	for _, d := range []*time.Duration{&c.opts.ProcessingDelay, &c.opts.PermanentStorageDelay} {
+		if *d == 0 {
+			*d = -1
+		}
+	}
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"access-ttl", c.opts.AccessTokenTTL}, {"refresh-ttl", c.opts.RefreshTokenTTL}, {"auth-token-ttl", c.opts.AuthTokenTTL}, {"challenge-ttl", c.opts.ChallengeTTL}} {
+	}{{"access-ttl", c.opts.AccessTokenTTL}, {"refresh-ttl", c.opts.RefreshTokenTTL}, {"auth-token-ttl", c.opts.AuthTokenTTL}, {"challenge-ttl", c.opts.ChallengeTTL}, {"download-url-ttl", c.opts.DownloadURLTTL}} {
 		if d.v <= 0 {
 			return nil, fmt.Errorf("--%s must be positive", d.name)
 		}
@@ -132,6 +160,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer srv.Close()
+	if c.caOut != "" {
+		if err := os.WriteFile(c.caOut, srv.CACertificatePEM(), 0o644); err != nil {
+			return fmt.Errorf("--ca-out: %w", err)
+		}
+		c.opts.Logger.Info("CA certificate written", "path", c.caOut, "tls", srv.TLSURL())
+	}
 	// os.Stdout is unbuffered, so each line reaches a reading script at once.
 	if _, err := fmt.Fprintf(stdout, "ksef-sim listening on %s\n", srv.URL()); err != nil {
 		return err

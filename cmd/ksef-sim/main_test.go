@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"io"
+	"os"
+	"path/filepath"
 	"net/http"
 	"regexp"
 	"strings"
@@ -33,10 +36,56 @@ func TestParseFlags(t *testing.T) {
 		{"--log-level", "loud"},
 		{"--access-ttl", "0s"},
 		{"extra"},
+		{"--ca-out", "/tmp/ca.pem"},
+		{"--upo-page-size", "10001"},
+		{"--session-invoice-limit", "0"},
 	} {
 		if _, err := parseFlags(args, io.Discard); err == nil {
 			t.Errorf("%q accepted", args)
 		}
+	}
+}
+
+func TestParseOnlineSessionFlags(t *testing.T) {
+	c, err := parseFlags([]string{"--processing-delay", "0", "--storage-delay", "3s", "--upo-page-size", "2",
+		"--session-invoice-limit", "5", "--download-url-ttl", "5m", "--tls", "--ca-out", "ca.pem"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.opts.ProcessingDelay >= 0 || c.opts.PermanentStorageDelay != 3*time.Second || c.opts.UPOPageSize != 2 ||
+		c.opts.SessionInvoiceLimit != 5 || c.opts.DownloadURLTTL != 5*time.Minute || !c.opts.TLS || c.caOut != "ca.pem" {
+		t.Fatalf("%+v", c.opts)
+	}
+	if c, _ := parseFlags(nil, io.Discard); c.opts.ProcessingDelay != 200*time.Millisecond || c.opts.TLS {
+		t.Fatalf("defaults: %+v", c.opts)
+	}
+}
+
+// --tls --ca-out writes the CA that issued the https listener's certificate.
+func TestRunWritesCA(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	caPath := filepath.Join(t.TempDir(), "ca.pem")
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--tls", "--ca-out", caPath, "--log-level", "error"}, pw, io.Discard)
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	if !lines.Scan() {
+		t.Fatalf("no output: %v", <-done)
+	}
+	pemBytes, err := os.ReadFile(caPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if block, _ := pem.Decode(pemBytes); block == nil || block.Type != "CERTIFICATE" {
+		t.Fatalf("%s is not a PEM certificate", caPath)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -1,0 +1,259 @@
+package sim
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ksefkit/ksefkit/core/ids"
+	"github.com/ksefkit/ksefkit/core/xades"
+)
+
+// A minimal online-session client written with the standard library only:
+// the tests of the simulator must not depend on the client they serve.
+
+var fa3 = formCode{"FA (3)", "1-0E", "FA"}
+
+// sample fills an official template for seller nip with a unique number
+// and issue date day (P_1 of FA, P_4B of FA_RR).
+func sample(t *testing.T, name, nip, number string, day time.Time) []byte {
+	t.Helper()
+	doc := fillTemplate(t, filepath.Join("testdata", name), nip, number, day)
+	date := day.In(warsaw).Format("2006-01-02")
+	doc = regexp.MustCompile(`<P_1>[^<]*</P_1>`).ReplaceAll(doc, []byte("<P_1>"+date+"</P_1>"))
+	return regexp.MustCompile(`<P_4B>[^<]*</P_4B>`).ReplaceAll(doc, []byte("<P_4B>"+date+"</P_4B>"))
+}
+
+func invoiceFA3(t *testing.T, nip, number string, day time.Time) []byte {
+	return sample(t, "invoice-template-fa-3.xml", nip, number, day)
+}
+
+// publicKey fetches the key of one usage.
+func (c *client) publicKey(usage string) keyInfo {
+	c.t.Helper()
+	r := c.do("GET", "/security/public-key-certificates", "", nil)
+	var list []publicKeyCertificate
+	r.json(c.t, &list)
+	for _, pc := range list {
+		if pc.Usage[0] == usage {
+			der, _ := base64.StdEncoding.DecodeString(pc.Certificate)
+			cert, err := x509.ParseCertificate(der)
+			if err != nil {
+				c.t.Fatal(err)
+			}
+			return keyInfo{pc.PublicKeyID, cert.PublicKey.(*rsa.PublicKey)}
+		}
+	}
+	c.t.Fatalf("no %s key", usage)
+	return keyInfo{}
+}
+
+// accessFor authenticates as the owner of a fresh NIP and returns it with
+// an access token.
+func accessFor(t *testing.T, s *Server, c *client) (nip, access string) {
+	t.Helper()
+	nip, tok := issue(t, s)
+	_, toks := c.fullLogin(tok.Token, nipContext(nip))
+	return nip, toks.AccessToken.Token
+}
+
+// onlineSess is the client side of one online session.
+type onlineSess struct {
+	c       *client
+	access  string
+	ref     string
+	key, iv []byte
+}
+
+type openOpts struct {
+	form      formCode
+	keyID     *string // nil: the current key's id
+	wrapped   []byte  // instead of the real wrapped key
+	ivLen     int
+	wantError int // expected exception code instead of 201
+}
+
+func (c *client) open(access string, o openOpts) *onlineSess {
+	c.t.Helper()
+	if o.form == (formCode{}) {
+		o.form = fa3
+	}
+	sess := &onlineSess{c: c, access: access, key: randBytes(32), iv: randBytes(16)}
+	if o.ivLen > 0 {
+		sess.iv = randBytes(o.ivLen)
+	}
+	k := c.publicKey(usageSymmetric)
+	wrapped := o.wrapped
+	if wrapped == nil {
+		var err error
+		if wrapped, err = rsa.EncryptOAEP(sha256.New(), rand.Reader, k.pub, sess.key, nil); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	id := k.id
+	if o.keyID != nil {
+		id = *o.keyID
+	}
+	r := c.do("POST", "/sessions/online", access, map[string]any{
+		"formCode": o.form,
+		"encryption": map[string]any{
+			"encryptedSymmetricKey": base64.StdEncoding.EncodeToString(wrapped),
+			"initializationVector":  base64.StdEncoding.EncodeToString(sess.iv),
+			"publicKeyId":           id,
+		},
+	})
+	if o.wantError != 0 {
+		wantException(c.t, r, o.wantError)
+		return nil
+	}
+	if r.status != http.StatusCreated {
+		c.t.Fatalf("open: %v", r)
+	}
+	var out openOnlineResponse
+	r.json(c.t, &out)
+	sess.ref = out.ReferenceNumber
+	return sess
+}
+
+func encryptCBC(key, iv, plain []byte) []byte {
+	block, _ := aes.NewCipher(key)
+	n := aes.BlockSize - len(plain)%aes.BlockSize
+	padded := append(bytes.Clone(plain), bytes.Repeat([]byte{byte(n)}, n)...)
+	out := make([]byte, len(padded))
+	cipher.NewCBCEncrypter(block, iv).CryptBlocks(out, padded)
+	return out
+}
+
+// sendBody is the JSON of a send; edit changes it before it goes.
+func (o *onlineSess) sendBody(doc []byte, edit func(map[string]any)) map[string]any {
+	ct := encryptCBC(o.key, o.iv, doc)
+	body := map[string]any{
+		"invoiceHash": hashB64(doc), "invoiceSize": len(doc),
+		"encryptedInvoiceHash": hashB64(ct), "encryptedInvoiceSize": len(ct),
+		"encryptedInvoiceContent": base64.StdEncoding.EncodeToString(ct),
+	}
+	if edit != nil {
+		edit(body)
+	}
+	return body
+}
+
+func (o *onlineSess) trySend(doc []byte, edit func(map[string]any)) reply {
+	o.c.t.Helper()
+	return o.c.do("POST", "/sessions/online/"+o.ref+"/invoices", o.access, o.sendBody(doc, edit))
+}
+
+// send sends an invoice that must be accepted (202) and returns its reference.
+func (o *onlineSess) send(doc []byte) string {
+	o.c.t.Helper()
+	r := o.trySend(doc, nil)
+	if r.status != http.StatusAccepted {
+		o.c.t.Fatalf("send: %v", r)
+	}
+	var out sendInvoiceResponse
+	r.json(o.c.t, &out)
+	return out.ReferenceNumber
+}
+
+func (o *onlineSess) close() {
+	o.c.t.Helper()
+	if r := o.c.do("POST", "/sessions/online/"+o.ref+"/close", o.access, nil); r.status != http.StatusNoContent {
+		o.c.t.Fatalf("close: %v", r)
+	}
+}
+
+func (o *onlineSess) status() sessionStatusResponse {
+	o.c.t.Helper()
+	r := o.c.do("GET", "/sessions/"+o.ref, o.access, nil)
+	if r.status != 200 {
+		o.c.t.Fatalf("session status: %v", r)
+	}
+	var st sessionStatusResponse
+	r.json(o.c.t, &st)
+	return st
+}
+
+func (o *onlineSess) invoice(ref string) sessionInvoiceStatus {
+	o.c.t.Helper()
+	r := o.c.do("GET", "/sessions/"+o.ref+"/invoices/"+ref, o.access, nil)
+	if r.status != 200 {
+		o.c.t.Fatalf("invoice status: %v", r)
+	}
+	var st sessionInvoiceStatus
+	r.json(o.c.t, &st)
+	return st
+}
+
+// get downloads a URL with the simulator's HTTP client, without a bearer.
+func (c *client) get(u string, hdr ...string) reply {
+	c.t.Helper()
+	req, err := http.NewRequest("GET", u, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return reply{resp.StatusCode, resp.Header, b}
+}
+
+// checkUPO verifies a downloaded UPO the way a client must: x-ms-meta-hash,
+// the XAdES signature by the simulator's UPO certificate, and the UPO
+// schema once the signature is removed (xmllint, independently of the
+// simulator's own libxml2 binding).
+func checkUPO(t *testing.T, s *Server, r reply) string {
+	t.Helper()
+	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "application/xml") {
+		t.Fatalf("UPO download: %v", r)
+	}
+	if got := r.header.Get("x-ms-meta-hash"); got != hashB64(r.body) {
+		t.Fatalf("x-ms-meta-hash %q does not match the body (%s)", got, hashB64(r.body))
+	}
+	rep, err := xades.Verify(r.body, xades.VerifyOptions{Now: s.now()})
+	if err != nil || !rep.Valid {
+		t.Fatalf("UPO signature: %v %+v", err, rep)
+	}
+	if rep.Certificate.FingerprintSHA256 != fmt.Sprintf("%X", sha256.Sum256(s.UPOCertificate().Raw)) {
+		t.Fatalf("UPO signed by %+v, not the simulator's UPO certificate", rep.Certificate)
+	}
+	unsigned := regexp.MustCompile(`(?s)<ds:Signature .*</ds:Signature>`).ReplaceAll(r.body, nil)
+	f := filepath.Join(t.TempDir(), "upo.xml")
+	if err := os.WriteFile(f, unsigned, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("xmllint", "--noout", "--schema", "xsd/upo/upo-v4-3.xsd", f).CombinedOutput(); err != nil {
+		t.Fatalf("xmllint: %v\n%s\n%s", err, out, unsigned)
+	}
+	return string(unsigned)
+}
+
+func mustKSeFNumber(t *testing.T, n, nip string) {
+	t.Helper()
+	if err := ids.ValidateKSeFNumber(n); err != nil || !strings.HasPrefix(n, nip+"-") {
+		t.Fatalf("KSeF number %q: %v", n, err)
+	}
+}
