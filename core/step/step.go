@@ -239,6 +239,11 @@ type doer struct {
 	e  *Engine
 }
 
+// Serial tells workflows that could send in parallel (online sends, part
+// uploads) that this driver carries one request at a time: an operation's
+// events reach the host one by one.
+func (d *doer) Serial() bool { return true }
+
 func (d *doer) Do(ctx context.Context, r *transport.Request) (*transport.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

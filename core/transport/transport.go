@@ -83,6 +83,21 @@ type DoerFunc func(ctx context.Context, req *Request) (*Response, error)
 // Do calls f.
 func (f DoerFunc) Do(ctx context.Context, req *Request) (*Response, error) { return f(ctx, req) }
 
+// SerialDoer is implemented by Doers that carry one exchange at a time per
+// operation: the step/resume driver, whose operation hands its events to
+// the host one by one. Code that could send requests in parallel asks
+// Serial first.
+type SerialDoer interface {
+	Serial() bool
+}
+
+// Serial reports whether the Doer in effect for ctx (see WithDoer) takes
+// only one request at a time.
+func Serial(ctx context.Context, fallback Doer) bool {
+	d, ok := DoerFrom(ctx, fallback).(SerialDoer)
+	return ok && d.Serial()
+}
+
 // Clock tells the time and waits. Sleep returns early with ctx's error.
 type Clock interface {
 	Now() time.Time
