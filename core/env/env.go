@@ -114,7 +114,12 @@ func Resolve(name, baseURL string) (Environment, error) {
 			return e, err
 		}
 		if name != "" && name != "custom" {
-			e.Name = strings.ToLower(name)
+			// A base URL standing in for a public environment (the
+			// simulator as TEST, a proxy to PRODUCTION) keeps that
+			// environment's QR and Latarnia addresses: the KOD I links on
+			// invoices must point where the invoice really is verified.
+			pub, _ := Lookup(name)
+			e.Name, e.QRBase, e.Latarnia = pub.Name, pub.QRBase, pub.Latarnia
 		}
 		return e, nil
 	}
