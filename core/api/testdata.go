@@ -85,3 +85,11 @@ func (c *Client) UnblockTestContext(ctx context.Context, context ids.ContextIden
 		JSON: map[string]any{"contextIdentifier": context}}, nil)
 	return err
 }
+
+// EnableTestAttachments calls POST /testdata/attachment: invoices of nip
+// may then carry attachments (what a taxpayer enables in e-Urząd Skarbowy).
+func (c *Client) EnableTestAttachments(ctx context.Context, nip string) error {
+	_, err := c.Do(ctx, Call{Method: "POST", Path: "/testdata/attachment", Route: "POST /testdata/attachment",
+		JSON: map[string]string{"nip": nip}, Idempotent: true}, nil)
+	return err
+}
