@@ -16,6 +16,8 @@ import (
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/ippolicy"
+	"github.com/ksefkit/ksefkit/core/online"
+	"github.com/ksefkit/ksefkit/core/poll"
 	"github.com/ksefkit/ksefkit/core/pubkeys"
 	"github.com/ksefkit/ksefkit/core/transport"
 )
@@ -41,6 +43,9 @@ type Config struct {
 	Retry transport.RetryPolicy
 	// Poll bounds authentication status polling.
 	Poll auth.PollPolicy
+	// SessionPoll bounds waiting for invoices and sessions to be processed
+	// (default online.DefaultPoll: up to 10 minutes).
+	SessionPoll poll.Policy
 	// RefreshLeeway is how long before expiry tokens are renewed (default 60 s).
 	RefreshLeeway time.Duration
 	// Logger receives retries, refreshes and system warnings; never secrets.
@@ -56,6 +61,7 @@ type Client struct {
 	keys    *pubkeys.Store
 	flow    *auth.Flow
 	session *auth.Session
+	online  *online.Sessions
 	logger  *slog.Logger
 }
 
@@ -89,10 +95,37 @@ func New(cfg Config) (*Client, error) {
 	}
 	keys := &pubkeys.Store{Fetch: a.PublicKeyCertificates, Now: clock.Now}
 	flow := &auth.Flow{API: a, Keys: keys, Clock: clock, Poll: cfg.Poll, Logger: logger}
-	return &Client{
+	c := &Client{
 		env: e, api: a, keys: keys, flow: flow, logger: logger,
 		session: &auth.Session{Flow: flow, Leeway: cfg.RefreshLeeway},
-	}, nil
+	}
+	c.online = online.New(online.Config{
+		API: a, Keys: keys, AccessToken: c.AccessToken, Context: c.authContext, Clock: clock,
+		Poll: cfg.SessionPoll, QRBase: e.QRBase, Logger: logger,
+	})
+	return c, nil
+}
+
+// Online gives the client's online sessions: open, send, close, wait,
+// statuses and UPOs (package online). Several may be open at once.
+func (c *Client) Online() *online.Sessions { return c.online }
+
+// OpenOnlineSession opens an online session (FA (3) unless o says otherwise).
+func (c *Client) OpenOnlineSession(ctx context.Context, o online.OpenOptions) (*online.Session, error) {
+	return c.online.Open(ctx, o)
+}
+
+// SendInvoices sends documents through one online session and waits for
+// every invoice's KSeF number (or typed failure) and the session UPO.
+func (c *Client) SendInvoices(ctx context.Context, docs []online.Document, o online.SendAllOptions) (*online.Report, error) {
+	return c.online.SendAll(ctx, docs, o)
+}
+
+func (c *Client) authContext() ids.ContextIdentifier {
+	if t := c.session.Tokens(); t != nil {
+		return t.Context
+	}
+	return ids.ContextIdentifier{}
 }
 
 // Environment returns the environment the client talks to.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ksefkit/ksefkit/core/auth"
 	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/poll"
 	"github.com/ksefkit/ksefkit/core/transport"
 )
 
@@ -29,6 +30,10 @@ type JSONConfig struct {
 	PollInitialMs int64 `json:"pollInitialMs,omitempty" doc:"first wait between status checks (default 250)"`
 	PollMaxMs     int64 `json:"pollMaxMs,omitempty" doc:"longest wait between status checks (default 2000)"`
 	PollTimeoutMs int64 `json:"pollTimeoutMs,omitempty" doc:"give up polling after (default 180000)"`
+	// Waiting for invoices and sessions to be processed.
+	SessionPollInitialMs int64 `json:"sessionPollInitialMs,omitempty" doc:"first wait between session/invoice status checks (default 500)"`
+	SessionPollMaxMs     int64 `json:"sessionPollMaxMs,omitempty" doc:"longest wait between session/invoice status checks (default 5000)"`
+	SessionPollTimeoutMs int64 `json:"sessionPollTimeoutMs,omitempty" doc:"give up waiting for processing after (default 600000; the session goes on in KSeF)"`
 	// RefreshLeewayMs renews tokens this long before they expire (default 60000).
 	RefreshLeewayMs int64 `json:"refreshLeewayMs,omitempty"`
 	// LogLevel sends logs to stderr: "debug", "info", "warn", "error" or "off" (default).
@@ -52,6 +57,7 @@ func ParseJSONConfig(data []byte) (Config, error) {
 		"requestTimeoutMs": j.RequestTimeoutMs, "totalTimeoutMs": j.TotalTimeoutMs, "maxRetryAfterMs": j.MaxRetryAfterMs,
 		"backoffMs": j.BackoffMs, "pollInitialMs": j.PollInitialMs, "pollMaxMs": j.PollMaxMs, "pollTimeoutMs": j.PollTimeoutMs,
 		"refreshLeewayMs": j.RefreshLeewayMs, "maxAttempts": int64(j.MaxAttempts),
+		"sessionPollInitialMs": j.SessionPollInitialMs, "sessionPollMaxMs": j.SessionPollMaxMs, "sessionPollTimeoutMs": j.SessionPollTimeoutMs,
 	} {
 		if v < 0 {
 			return Config{}, errs.Invalid(name, "%s must not be negative", name)
@@ -65,6 +71,7 @@ func ParseJSONConfig(data []byte) (Config, error) {
 		},
 		Poll:          auth.PollPolicy{Initial: ms(j.PollInitialMs), Max: ms(j.PollMaxMs), Timeout: ms(j.PollTimeoutMs)},
 		RefreshLeeway: ms(j.RefreshLeewayMs),
+		SessionPoll:   poll.Policy{Initial: ms(j.SessionPollInitialMs), Max: ms(j.SessionPollMaxMs), Timeout: ms(j.SessionPollTimeoutMs)},
 	}
 	switch strings.ToLower(j.LogLevel) {
 	case "", "off", "none":
