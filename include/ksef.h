@@ -136,7 +136,8 @@ const char *ksef_version(void);
  * (all optional except environment or baseUrl): environment
  * ("test"|"demo"|"prod"), baseUrl, userAgent, maxAttempts,
  * requestTimeoutMs, totalTimeoutMs, maxRetryAfterMs, backoffMs,
- * pollInitialMs, pollMaxMs, pollTimeoutMs, refreshLeewayMs, logLevel
+ * pollInitialMs, pollMaxMs, pollTimeoutMs, sessionPollInitialMs,
+ * sessionPollMaxMs, sessionPollTimeoutMs, refreshLeewayMs, logLevel
  * ("debug"|"info"|"warn"|"error"|"off", logs go to stderr). Unknown fields
  * are an error.
  *

@@ -41,6 +41,24 @@ Object.defineProperty(module.exports, Symbol.for('ksefkit.internal'), {
   value: {
     instance: require('./lib/runtime.cjs').instance,
     backend,
-    callEnvelope: async (op, input, { backend: name, signal } = {}) => run(backend(name), 0, op, input, { signal, raw: true }),
+    // client: a configuration to run the operation on a fresh client
+    // (after the setup steps, each of which must answer ok); the parity
+    // vectors of session operations use it.
+    callEnvelope: async (op, input, { backend: name, signal, client, setup = [] } = {}) => {
+      const inst = backend(name);
+      if (!client) return run(inst, 0, op, input, { signal, raw: true });
+      const made = inst.clientNew(JSON.stringify(client));
+      if (!made.ok) return made;
+      const handle = made.result.client;
+      try {
+        for (const st of setup) {
+          const env = await run(inst, handle, st.op, st.input, { signal, raw: true });
+          if (!env.ok) throw new Error(`setup ${st.op} failed: ${JSON.stringify(env)}`);
+        }
+        return await run(inst, handle, op, input, { signal, raw: true });
+      } finally {
+        inst.clientFree(handle);
+      }
+    },
   },
 });

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ksefkit/ksefkit/core/ksef"
 )
 
 // The parity vectors: a fixed set of operation calls (inputs in
@@ -19,6 +21,16 @@ import (
 
 type parityCase struct {
 	Name  string          `json:"name"`
+	Op    string          `json:"op"`
+	Input json.RawMessage `json:"input"`
+	// Client, when present, is the configuration of a client the case runs
+	// on (pointing at a closed loopback port: these operations must not
+	// touch the network), after the Setup steps ran on it with ok answers.
+	Client json.RawMessage `json:"client,omitempty"`
+	Setup  []parityStep    `json:"setup,omitempty"`
+}
+
+type parityStep struct {
 	Op    string          `json:"op"`
 	Input json.RawMessage `json:"input"`
 }
@@ -42,23 +54,62 @@ func parityCases(t *testing.T) []parityCase {
 		"challenge": "20250604-CR-461EA5B000-537A6BA15D-D7", "nip": "5265877635", "subjectType": "certificateSubject",
 	}
 	unsigned := `<?xml version="1.0" encoding="utf-8"?><AuthTokenRequest xmlns="http://ksef.mf.gov.pl/auth/token/2.0"><Challenge>20250604-CR-461EA5B000-537A6BA15D-D7</Challenge><ContextIdentifier><Nip>5265877635</Nip></ContextIdentifier><SubjectIdentifierType>certificateSubject</SubjectIdentifierType></AuthTokenRequest>`
-	return []parityCase{
-		{"env.list", "env.list", raw(map[string]any{})},
-		{"ops.list", "ops.list", raw(map[string]any{})},
-		{"xades.auth_request", "xades.auth_request", raw(authReq)},
-		{"xades.sign rsa golden", "xades.sign", raw(map[string]any{
+	return append([]parityCase{
+		{Name: "env.list", Op: "env.list", Input: raw(map[string]any{})},
+		{Name: "ops.list", Op: "ops.list", Input: raw(map[string]any{})},
+		{Name: "xades.auth_request", Op: "xades.auth_request", Input: raw(authReq)},
+		{Name: "xades.sign rsa golden", Op: "xades.sign", Input: raw(map[string]any{
 			"xml": unsigned, "certificate": read("rsa2048.crt.pem"), "key": read("rsa2048.key.pem"),
 			"signingTime": "2026-06-15T10:00:00Z", "signatureId": "Signature-golden",
 			"signedPropertiesId": "SignedProperties-golden", "referenceId": "Reference-golden",
 		})},
-		{"xades.verify rsa golden", "xades.verify", raw(map[string]any{"xml": string(signedRSA)})},
-		{"xades.verify tampered", "xades.verify", raw(map[string]any{"xml": string(bytes.Replace(signedRSA, []byte("5265877635"), []byte("5265877636"), 1))})},
-		{"certs.inspect rsa golden", "certs.inspect", raw(map[string]any{"certificate": read("rsa2048.crt.pem"), "key": read("rsa2048.key.pem")})},
-		{"error: bad key", "xades.sign", raw(map[string]any{"xml": unsigned, "certificate": read("rsa2048.crt.pem"), "key": base64.StdEncoding.EncodeToString([]byte("not a key"))})},
-		{"error: invalid nip", "xades.auth_request", raw(map[string]any{"challenge": "20250604-CR-461EA5B000-537A6BA15D-D7", "nip": "5265877636"})},
-		{"error: unknown op", "no.such.op", raw(map[string]any{})},
-		{"error: unknown field", "env.list", raw(map[string]any{"bogus": 1})},
+		{Name: "xades.verify rsa golden", Op: "xades.verify", Input: raw(map[string]any{"xml": string(signedRSA)})},
+		{Name: "xades.verify tampered", Op: "xades.verify", Input: raw(map[string]any{"xml": string(bytes.Replace(signedRSA, []byte("5265877635"), []byte("5265877636"), 1))})},
+		{Name: "certs.inspect rsa golden", Op: "certs.inspect", Input: raw(map[string]any{"certificate": read("rsa2048.crt.pem"), "key": read("rsa2048.key.pem")})},
+		{Name: "error: bad key", Op: "xades.sign", Input: raw(map[string]any{"xml": unsigned, "certificate": read("rsa2048.crt.pem"), "key": base64.StdEncoding.EncodeToString([]byte("not a key"))})},
+		{Name: "error: invalid nip", Op: "xades.auth_request", Input: raw(map[string]any{"challenge": "20250604-CR-461EA5B000-537A6BA15D-D7", "nip": "5265877636"})},
+		{Name: "error: unknown op", Op: "no.such.op", Input: raw(map[string]any{})},
+		{Name: "error: unknown field", Op: "env.list", Input: raw(map[string]any{"bogus": 1})},
+	}, sessionCases(raw)...)
+}
+
+// sessionCases are the session operations that answer without the
+// network: a state restored and exported again, and inputs refused
+// before any request.
+func sessionCases(raw func(any) json.RawMessage) []parityCase {
+	client := raw(map[string]any{"baseUrl": "http://127.0.0.1:9/v2", "environment": "test", "maxAttempts": 1})
+	state := map[string]any{
+		"referenceNumber": "20261201-SO-0A1B2C3D4E-5F6A7B8C9D-E0",
+		"formCode":        map[string]string{"systemCode": "FA (3)", "schemaVersion": "1-0E", "value": "FA"},
+		"validUntil":      "2099-01-01T12:00:00Z", "openedAt": "2099-01-01T00:00:00Z",
+		"context": map[string]string{"type": "Nip", "value": "5265877635"},
+		"key":     base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)),
+		"iv":      base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 16)),
 	}
+	restore := []parityStep{{Op: "sessions.online.restore", Input: raw(state)}}
+	bom := append([]byte("\xef\xbb\xbf"), []byte(`<?xml version="1.0" encoding="UTF-8"?><Faktura/>`)...)
+	return []parityCase{
+		{Name: "sessions.online.restore", Op: "sessions.online.restore", Input: raw(state), Client: client},
+		{Name: "sessions.online.export after restore", Op: "sessions.online.export", Client: client, Setup: restore,
+			Input: raw(map[string]any{"referenceNumber": state["referenceNumber"]})},
+		{Name: "sessions.online.list after restore", Op: "sessions.online.list", Client: client, Setup: restore, Input: raw(map[string]any{})},
+		{Name: "error: send into a session not open here", Op: "sessions.online.send", Client: client,
+			Input: raw(map[string]any{"referenceNumber": "20261201-SO-0A1B2C3D4E-5F6A7B8C9D-E1", "xml": "PEZha3R1cmEvPg=="})},
+		{Name: "error: invoice with a BOM never leaves", Op: "invoices.send", Client: client,
+			Input: raw(map[string]any{"invoices": []map[string]any{{"xml": bom, "name": "bom.xml"}}})},
+		{Name: "error: restore an expired session", Op: "sessions.online.restore", Client: client,
+			Input: raw(mapWith(state, "validUntil", "2020-01-01T00:00:00Z"))},
+		{Name: "error: bad session reference", Op: "sessions.status", Client: client, Input: raw(map[string]any{"referenceNumber": "../../etc"})},
+	}
+}
+
+func mapWith(m map[string]any, k string, v any) map[string]any {
+	c := map[string]any{}
+	for a, b := range m {
+		c[a] = b
+	}
+	c[k] = v
+	return c
 }
 
 func TestParityVectors(t *testing.T) {
@@ -66,7 +117,22 @@ func TestParityVectors(t *testing.T) {
 	cases := parityCases(t)
 	expected := map[string]json.RawMessage{}
 	for _, c := range cases {
-		expected[c.Name] = Default().Call(context.Background(), nil, c.Op, c.Input)
+		var client *ksef.Client
+		if c.Client != nil {
+			cfg, err := ksef.ParseJSONConfig(c.Client)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if client, err = ksef.New(cfg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, st := range c.Setup {
+			if env := Default().Call(context.Background(), client, st.Op, st.Input); !bytes.HasPrefix(env, []byte(`{"ok":true`)) {
+				t.Fatalf("%s: setup %s: %s", c.Name, st.Op, env)
+			}
+		}
+		expected[c.Name] = Default().Call(context.Background(), client, c.Op, c.Input)
 	}
 	casesJSON, _ := json.MarshalIndent(cases, "", "  ")
 	expJSON, _ := json.MarshalIndent(expected, "", "  ")

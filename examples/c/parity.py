@@ -31,9 +31,18 @@ def main() -> int:
         failed.append("cases.json and expected.json name different cases")
     with tempfile.TemporaryDirectory() as tmp:
         for i, case in enumerate(cases):
-            inp = Path(tmp) / f"{i}.json"
-            inp.write_text(json.dumps(case["input"], separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
-            r = subprocess.run([exe, case["op"], str(inp)], capture_output=True, timeout=60)
+            def write(name: str, value: object) -> str:
+                p = Path(tmp) / f"{i}-{name}.json"
+                p.write_text(json.dumps(value, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+                return str(p)
+
+            argv = [exe]
+            if "client" in case:
+                argv += ["-c", write("client", case["client"])]
+            for n, step in enumerate(case.get("setup") or ()):
+                argv += ["-s", step["op"], write(f"setup{n}", step["input"])]
+            argv += [case["op"], write("input", case["input"])]
+            r = subprocess.run(argv, capture_output=True, timeout=60)
             if r.returncode != 0:
                 failed.append(f"{case['name']}: parity_call exit {r.returncode}: {r.stderr.decode(errors='replace')}")
                 continue

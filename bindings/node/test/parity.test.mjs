@@ -25,7 +25,7 @@ test('the parity vectors are there', () => {
 forEachBackend((backend) => {
   for (const c of cases) {
     test(`parity: ${c.name}`, async () => {
-      const env = await callEnvelope(c.op, c.input, { backend });
+      const env = await callEnvelope(c.op, c.input, { backend, client: c.client, setup: c.setup });
       assert.deepEqual(env, expected[c.name]);
     });
   }
