@@ -92,10 +92,13 @@ func (m *Sessions) SendAll(ctx context.Context, docs []Document, o SendAllOption
 	}
 	rep := &Report{Documents: make([]DocumentResult, len(docs))}
 	now := m.clock(ctx).Now()
+	facts := make([]*invoice.Facts, len(docs))
 	valid := 0
 	for i, d := range docs {
 		rep.Documents[i] = DocumentResult{Index: i, Name: d.Name}
-		if _, err := invoice.Check(d.XML, invoice.CheckOptions{FormCode: fc, Now: now}); err != nil {
+		f, err := invoice.Check(d.XML, invoice.CheckOptions{FormCode: fc, Now: now})
+		facts[i] = f
+		if err != nil {
 			if !o.SkipInvalid {
 				return nil, prefixField(err, i, d.Name)
 			}
@@ -112,7 +115,7 @@ func (m *Sessions) SendAll(ctx context.Context, docs []Document, o SendAllOption
 		return nil, err
 	}
 	rep.ReferenceNumber = s.ref
-	s.sendEach(ctx, docs, rep, o, func(r *DocumentResult) bool { return r.Outcome != Invalid })
+	s.sendEach(ctx, docs, facts, rep, o, func(r *DocumentResult) bool { return r.Outcome != Invalid })
 
 	resends := o.Resend550
 	if resends == 0 {
@@ -140,7 +143,7 @@ func (m *Sessions) SendAll(ctx context.Context, docs []Document, o SendAllOption
 			break
 		}
 		m.cfg.Logger.Info("ksef cancelled some invoices (550); sending them again", "session", s.ref, "round", round+1)
-		s.sendEach(ctx, docs, rep, o, func(r *DocumentResult) bool { return r.Outcome == Retry })
+		s.sendEach(ctx, docs, facts, rep, o, func(r *DocumentResult) bool { return r.Outcome == Retry })
 	}
 
 	if err := s.Close(ctx); err != nil {
@@ -161,10 +164,32 @@ func (m *Sessions) SendAll(ctx context.Context, docs []Document, o SendAllOption
 }
 
 // sendEach sends the documents pick selects, at most o.Concurrency at a time.
-func (s *Session) sendEach(ctx context.Context, docs []Document, rep *Report, o SendAllOptions, pick func(*DocumentResult) bool) {
+func (s *Session) sendEach(ctx context.Context, docs []Document, facts []*invoice.Facts, rep *Report, o SendAllOptions, pick func(*DocumentResult) bool) {
+	send := func(i int) {
+		d := &rep.Documents[i]
+		attempts := 0
+		if d.Sent != nil {
+			attempts = d.Sent.Attempts
+		}
+		sent, err := s.send(ctx, docs[i].XML, facts[i], o.SendOptions)
+		if err != nil {
+			d.Outcome, d.Error = Failed, errs.As(err)
+			return
+		}
+		sent.Attempts += attempts
+		d.Sent, d.Outcome, d.Error = sent, Processing, nil
+	}
 	workers := max(o.Concurrency, 1)
 	if transport.Serial(ctx, s.m.cfg.API.Sender.Doer) {
 		workers = 1
+	}
+	if workers == 1 {
+		for i := range rep.Documents {
+			if pick(&rep.Documents[i]) {
+				send(i)
+			}
+		}
+		return
 	}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -173,18 +198,7 @@ func (s *Session) sendEach(ctx context.Context, docs []Document, rep *Report, o 
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				d := &rep.Documents[i]
-				attempts := 0
-				if d.Sent != nil {
-					attempts = d.Sent.Attempts
-				}
-				sent, err := s.Send(ctx, docs[i].XML, o.SendOptions)
-				if err != nil {
-					d.Outcome, d.Error = Failed, errs.As(err)
-					continue
-				}
-				sent.Attempts += attempts
-				d.Sent, d.Outcome, d.Error = sent, Processing, nil
+				send(i)
 			}
 		}()
 	}

@@ -83,6 +83,12 @@ func (s *Session) Send(ctx context.Context, doc []byte, o SendOptions) (*Sent, e
 	if err != nil {
 		return nil, err
 	}
+	return s.send(ctx, doc, facts, o)
+}
+
+// send is Send for a document whose checks passed (SendAll checks every
+// document before opening the session, and does not check twice).
+func (s *Session) send(ctx context.Context, doc []byte, facts *invoice.Facts, o SendOptions) (*Sent, error) {
 	if err := checkCorrection(o); err != nil {
 		return nil, err
 	}
