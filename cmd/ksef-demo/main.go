@@ -1,6 +1,9 @@
 // Command ksef-demo runs ksefkit's main job end to end and prints a short
-// summary: against the bundled simulator by default, or against a real KSeF
-// environment when KSEF_ENV (test|demo|prod), KSEF_NIP and KSEF_TOKEN are set.
+// summary: authenticate, then send the official FA(3) sample invoice through
+// an online session, print its KSeF number and KOD I link, close the
+// session, wait for processing and verify the invoice's UPO — against the
+// bundled simulator by default, or against a real KSeF environment when
+// KSEF_ENV (test|demo|prod), KSEF_NIP and KSEF_TOKEN are set.
 //
 //	ksef-demo --base-url http://127.0.0.1:PORT/v2   # simulator: creates a test subject and a KSeF token first
 //	KSEF_ENV=test KSEF_NIP=… KSEF_TOKEN=… ksef-demo  # the real TEST environment
@@ -15,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/api"
@@ -22,8 +26,11 @@ import (
 	"github.com/ksefkit/ksefkit/core/certs"
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/ids"
+	"github.com/ksefkit/ksefkit/core/invoice"
 	"github.com/ksefkit/ksefkit/core/ksef"
+	"github.com/ksefkit/ksefkit/core/online"
 	"github.com/ksefkit/ksefkit/core/xades"
+	"github.com/ksefkit/ksefkit/sim/samples"
 )
 
 func main() {
@@ -115,6 +122,10 @@ func run(w io.Writer, baseURL string, verbose bool) error {
 		fmt.Fprintf(w, "XAdES auth       reference %s, access token valid until %s\n", info.ReferenceNumber, info.AccessTokenValidUntil.Format(time.RFC3339))
 	}
 
+	if err := sendSample(ctx, w, c, nip); err != nil {
+		return err
+	}
+
 	sessions, err := c.AllAuthSessions(ctx)
 	if err != nil {
 		return describe("listing sessions", err)
@@ -130,6 +141,58 @@ func run(w io.Writer, baseURL string, verbose bool) error {
 			method = s.AuthenticationMethodInfo.DisplayName
 		}
 		fmt.Fprintf(w, "  %s  %s  status %d  %s%s\n", s.ReferenceNumber, s.StartDate.Format(time.RFC3339), s.Status.Code, method, cur)
+	}
+	return nil
+}
+
+// sendSample issues the official FA(3) sample — placeholders filled with
+// the context NIP as seller, a unique number and today's date — through
+// one online session, and checks its receipt.
+func sendSample(ctx context.Context, w io.Writer, c *ksef.Client, nip string) error {
+	doc, err := samples.Invoice("fa3", samples.Fill{SellerNIP: nip, Number: "KSEFKIT/DEMO/" + strconv.FormatInt(time.Now().UnixNano(), 36)})
+	if err != nil {
+		return describe("filling the sample invoice", err)
+	}
+	s, err := c.OpenOnlineSession(ctx, online.OpenOptions{FormCode: invoice.FA3})
+	if err != nil {
+		return describe("opening an online session", err)
+	}
+	fmt.Fprintf(w, "online session   %s (%s, open until %s)\n", s.ReferenceNumber(), s.FormCode().SystemCode, s.ValidUntil().Format(time.RFC3339))
+	sent, err := s.Send(ctx, doc, online.SendOptions{})
+	if err != nil {
+		return describe("sending the invoice", err)
+	}
+	fmt.Fprintf(w, "invoice sent     %s, %d bytes, SHA-256 %s\n", sent.InvoiceNumber, sent.InvoiceSize, sent.InvoiceHash)
+	results, err := s.WaitInvoices(ctx)
+	if err != nil {
+		return describe("waiting for the invoice", err)
+	}
+	r := results[0]
+	if !r.OK {
+		return fmt.Errorf("KSeF did not accept the invoice: status %d %s %v", r.Status.Code, r.Status.Description, r.Status.Details)
+	}
+	fmt.Fprintf(w, "KSeF number      %s\n", r.KSeFNumber)
+	fmt.Fprintf(w, "KOD I            %s\n", sent.VerificationLink)
+	if err := s.Close(ctx); err != nil {
+		return describe("closing the session", err)
+	}
+	p, err := s.Wait(ctx)
+	if err != nil {
+		return describe("waiting for the session", err)
+	}
+	fmt.Fprintf(w, "session closed   status %d %s: %d of %d invoices accepted\n", p.Status.Code, p.Status.Description, p.SuccessfulInvoiceCount, p.InvoiceCount)
+	u, err := c.Online().InvoiceUPO(ctx, s.ReferenceNumber(), api.UPOSelector{KSeFNumber: r.KSeFNumber})
+	if err != nil {
+		return describe("downloading the UPO", err)
+	}
+	if !u.Verified {
+		return describe("verifying the UPO", u.VerificationError)
+	}
+	d := u.Verification.UPO.Documents[0]
+	fmt.Fprintf(w, "UPO              signed by %q at %s; lists %s, hash %s (%s)\n",
+		u.Verification.Signer.Subject, u.Verification.SigningTime.Format(time.RFC3339), d.KSeFNumber, d.Hash, d.Mode)
+	if d.KSeFNumber != r.KSeFNumber || d.Hash != sent.InvoiceHash {
+		return fmt.Errorf("the UPO does not confirm the invoice sent")
 	}
 	return nil
 }
