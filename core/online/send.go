@@ -35,6 +35,11 @@ type SendAllOptions struct {
 	Concurrency int
 	// NoUPO skips downloading the session UPO.
 	NoUPO bool
+	// NoWait sends and closes, and returns without waiting for KSeF: the
+	// report then has every document's Sent (its invoice reference) and
+	// the session reference to wait on later (WaitProcessed). Invoices
+	// cancelled with 550 are not sent again in this mode.
+	NoWait bool
 }
 
 // DocumentResult is the fate of one input document.
@@ -116,6 +121,9 @@ func (m *Sessions) SendAll(ctx context.Context, docs []Document, o SendAllOption
 	}
 	rep.ReferenceNumber = s.ref
 	s.sendEach(ctx, docs, facts, rep, o, func(r *DocumentResult) bool { return r.Outcome != Invalid })
+	if o.NoWait {
+		return rep, s.Close(ctx)
+	}
 
 	resends := o.Resend550
 	if resends == 0 {

@@ -222,6 +222,7 @@ type InvoicesSendInput struct {
 	Resend550   int             `json:"resend550,omitempty" doc:"times an invoice cancelled by KSeF (550) is sent again (default 2, negative: never)"`
 	Concurrency int             `json:"concurrency,omitempty" doc:"parallel sends (native only; default 1)"`
 	NoUPO       bool            `json:"noUpo,omitempty" doc:"do not download the session UPO"`
+	NoWait      bool            `json:"noWait,omitempty" doc:"send and close, then return at once with each invoice reference; wait later with sessions.wait"`
 	TimeoutMs   int64           `json:"timeoutMs,omitempty" doc:"give up waiting for processing after (resumable with sessions.wait)"`
 }
 
@@ -440,7 +441,7 @@ func init() {
 			defer cancel()
 			return c.SendInvoices(wctx, docs, online.SendAllOptions{
 				FormCode: fc, SendOptions: online.SendOptions{OfflineMode: in.OfflineMode},
-				SkipInvalid: in.SkipInvalid, Resend550: in.Resend550, Concurrency: in.Concurrency, NoUPO: in.NoUPO,
+				SkipInvalid: in.SkipInvalid, Resend550: in.Resend550, Concurrency: in.Concurrency, NoUPO: in.NoUPO, NoWait: in.NoWait,
 			})
 		})
 }
