@@ -85,7 +85,7 @@ func Metadata(doc []byte) (*Meta, error) {
 		return nil, probs.err()
 	}
 	if p.form == nil {
-		return nil, errs.Invalid("invoice.formCode", "the root element {%s}%s is not a KSeF invoice document", p.rootNS, p.root)
+		return nil, p.unknownForm()
 	}
 	n := p.form.layout.names()
 	m := &Meta{
