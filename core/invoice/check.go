@@ -129,13 +129,9 @@ func factsOf(p *parsed, doc []byte) *Facts {
 // not well-formed XML, not of a known form, or lacks the seller's NIP or
 // the issue date.
 func ReadFacts(doc []byte) (*Facts, error) {
-	var probs problems
-	p := read(doc, &probs)
-	if !p.wellFormed {
-		return nil, probs.err()
-	}
-	if p.form == nil {
-		return nil, p.unknownForm()
+	p, err := readKnown(doc)
+	if err != nil {
+		return nil, err
 	}
 	f := factsOf(p, doc)
 	n := p.form.layout.names()
@@ -148,8 +144,18 @@ func ReadFacts(doc []byte) (*Facts, error) {
 	return f, nil
 }
 
-func (p *parsed) unknownForm() error {
-	return errs.Invalid("invoice.formCode", "the root element {%s}%s is not a KSeF invoice document", p.rootNS, p.root)
+// readKnown reads a document that must be well-formed and of a known
+// form, for the readers that apply no rules (ReadFacts, Metadata).
+func readKnown(doc []byte) (*parsed, error) {
+	var probs problems
+	p := read(doc, &probs)
+	if !p.wellFormed {
+		return nil, probs.err()
+	}
+	if p.form == nil {
+		return nil, errs.Invalid("invoice.formCode", "the root element {%s}%s is not a KSeF invoice document", p.rootNS, p.root)
+	}
+	return p, nil
 }
 
 // xmlSpace is XML's S, trimmed from values whose XSD type collapses
