@@ -2,13 +2,8 @@ package ops
 
 import (
 	"context"
-	"errors"
-	"io"
-	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/api"
@@ -20,63 +15,10 @@ import (
 	"github.com/ksefkit/ksefkit/core/secret"
 )
 
-// DocumentInput is one invoice document: its bytes, or a file to read.
-type DocumentInput struct {
-	XML  []byte `json:"xml,omitempty" doc:"the invoice XML, base64 — exactly the bytes to issue (they are hashed and sent as given)"`
-	Path string `json:"path,omitempty" doc:"a file to read instead of xml (libksef.so only: ksef.wasm has no filesystem)"`
+// NamedDocument is one invoice of a list: its bytes or file, and a label.
+type NamedDocument struct {
+	DocumentInput
 	Name string `json:"name,omitempty" doc:"a label for reports (default: the file's base name)"`
-}
-
-// maxDocumentRead is one byte over KSeF's largest invoice (3 MB with
-// attachments), so the pre-flight size rule sees an oversized file without
-// the whole of it ever being read.
-const maxDocumentRead = 3_000_000 + 1
-
-// load returns the document's bytes and its name.
-func (d DocumentInput) load(field string) ([]byte, string, error) {
-	switch {
-	case d.Path != "" && d.XML != nil:
-		return nil, "", errs.Invalid(field, "give either xml or path, not both")
-	case d.Path != "":
-		if strings.HasPrefix(strings.TrimSpace(d.Path), "<") {
-			return nil, "", errs.Invalid(field+".path", "path holds XML, not a file name: pass the invoice's bytes as xml (base64), exactly as they must be issued")
-		}
-		if runtime.GOOS == "wasip1" {
-			return nil, "", errs.Invalid(field+".path", "ksef.wasm has no filesystem: pass the invoice's bytes as xml")
-		}
-		f, err := os.Open(d.Path)
-		if err != nil {
-			return nil, "", errs.Invalid(field+".path", "cannot open the invoice file: %s", pathErr(err))
-		}
-		defer f.Close()
-		b, err := io.ReadAll(io.LimitReader(f, maxDocumentRead))
-		if err != nil {
-			return nil, "", errs.Invalid(field+".path", "cannot read the invoice file: %s", pathErr(err))
-		}
-		name := d.Name
-		if name == "" {
-			name = filepath.Base(d.Path)
-		}
-		return b, name, nil
-	case d.XML != nil:
-		return d.XML, d.Name, nil
-	}
-	return nil, "", errs.Invalid(field, "the invoice is missing: give xml (base64) or path")
-}
-
-// pathErr describes a file error without repeating the path (the caller
-// knows it; error texts travel into logs).
-func pathErr(err error) string {
-	switch {
-	case os.IsNotExist(err):
-		return "no such file"
-	case os.IsPermission(err):
-		return "permission denied"
-	}
-	if pe := (*os.PathError)(nil); errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return "I/O error"
 }
 
 // formCodeOf reads an optional form code name ("FA (3)" by default).
@@ -215,7 +157,7 @@ type SessionUPOResult struct {
 
 // InvoicesSendInput is the input of "invoices.send".
 type InvoicesSendInput struct {
-	Invoices    []DocumentInput `json:"invoices" doc:"the documents, each {xml (base64) | path, name}"`
+	Invoices    []NamedDocument `json:"invoices" doc:"the documents, each {xml (base64) | path, name}"`
 	FormCode    string          `json:"formCode,omitempty" doc:"FA (3) (default), FA (2), FA_RR (1), PEF (3), PEF_KOR (3)"`
 	OfflineMode bool            `json:"offlineMode,omitempty"`
 	SkipInvalid bool            `json:"skipInvalid,omitempty" doc:"report documents failing the local checks and send the rest (default: one invalid document stops the call before anything is sent)"`
@@ -272,7 +214,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			doc, _, err := in.DocumentInput.load("invoice")
+			doc, err := in.DocumentInput.Bytes()
 			if err != nil {
 				return nil, err
 			}
@@ -425,9 +367,13 @@ func init() {
 			}
 			docs := make([]online.Document, len(in.Invoices))
 			for i, d := range in.Invoices {
-				b, name, err := d.load(fieldIndex("invoices", i))
+				b, err := d.load(fieldIndex("invoices", i) + ".")
 				if err != nil {
 					return nil, err
+				}
+				name := d.Name
+				if name == "" && d.Path != "" {
+					name = filepath.Base(d.Path)
 				}
 				docs[i] = online.Document{Name: name, XML: b}
 			}
