@@ -5,7 +5,8 @@
 // keys); packages auth and ksef build that on top.
 //
 // Endpoints live in files named after the first path segment: auth.go
-// (/auth/*), security.go (/security/*), testdata.go (/testdata/*).
+// (/auth/*), security.go (/security/*), testdata.go (/testdata/*),
+// tokens.go (/tokens), limits.go (/limits/*, /rate-limits).
 package api
 
 import (

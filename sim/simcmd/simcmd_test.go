@@ -1,4 +1,4 @@
-package main
+package simcmd
 
 import (
 	"bufio"
@@ -15,7 +15,7 @@ import (
 )
 
 func TestParseFlags(t *testing.T) {
-	c, err := parseFlags([]string{
+	c, err := Parse([]string{
 		"--fault", "POST /auth/ksef-token#1=429:retry-after=1",
 		"--fault", "*#every=slow:ms=5",
 		"--access-ttl", "2m", "--auth-delay", "0", "--no-strict", "--log-level", "debug",
@@ -23,18 +23,23 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.opts.Faults) != 2 || c.opts.Faults[1].Kind != sim.FaultSlow || c.opts.AccessTokenTTL != 2*time.Minute ||
-		c.opts.AuthDelay != sim.NoAuthDelay || !c.opts.NoStrict || c.addr != "127.0.0.1:0" {
+	if len(c.Opts.Faults) != 2 || c.Opts.Faults[1].Kind != sim.FaultSlow || c.Opts.AccessTokenTTL != 2*time.Minute ||
+		c.Opts.AuthDelay != sim.NoAuthDelay || !c.Opts.NoStrict || c.Addr != "127.0.0.1:0" ||
+		c.Opts.TokenActivationDelay != 100*time.Millisecond {
 		t.Fatalf("%+v", c)
+	}
+	if c, err := Parse([]string{"--token-activation", "0s"}, io.Discard); err != nil || c.Opts.TokenActivationDelay >= 0 {
+		t.Fatalf("--token-activation 0s must make tokens active at once: %+v, %v", c, err)
 	}
 	for _, args := range [][]string{
 		{"--fault", "POST /auth/ksef-token"},
 		{"--auth-delay", "-1"},
 		{"--log-level", "loud"},
 		{"--access-ttl", "0s"},
+		{"--token-activation", "-1s"},
 		{"extra"},
 	} {
-		if _, err := parseFlags(args, io.Discard); err == nil {
+		if _, err := Parse(args, io.Discard); err == nil {
 			t.Errorf("%q accepted", args)
 		}
 	}
@@ -46,7 +51,7 @@ func TestRunPrintsURLAndSeedToken(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--seed-token", "--log-level", "error", "--fault", "POST /auth/challenge#1=503"}, pw, io.Discard)
+		done <- Main(ctx, []string{"--seed-token", "--log-level", "error", "--fault", "POST /auth/challenge#1=503"}, pw, io.Discard)
 		pw.Close()
 	}()
 	lines := bufio.NewScanner(pr)
@@ -60,7 +65,7 @@ func TestRunPrintsURLAndSeedToken(t *testing.T) {
 	if !lines.Scan() {
 		t.Fatal("no seed line")
 	}
-	var seed seed
+	var seed Seed
 	if err := json.Unmarshal(lines.Bytes(), &seed); err != nil || !strings.HasPrefix(seed.Token, seed.ReferenceNumber+"|nip-"+seed.NIP+"|") {
 		t.Fatalf("seed line %q: %v", lines.Text(), err)
 	}
@@ -88,7 +93,7 @@ func TestRunPrintsURLAndSeedToken(t *testing.T) {
 }
 
 func TestRunRefusesPublicAddress(t *testing.T) {
-	if err := run(context.Background(), []string{"--addr", "0.0.0.0:0"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "loopback") {
+	if err := Main(context.Background(), []string{"--addr", "0.0.0.0:0"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Fatalf("got %v", err)
 	}
 }
