@@ -39,7 +39,8 @@ type Config struct {
 	Clock transport.Clock
 	// Retry bounds retries of single requests.
 	Retry transport.RetryPolicy
-	// Poll bounds authentication status polling.
+	// Poll bounds status polling: authentication, and the wait for a new
+	// KSeF token to become active (unset fields take each wait's defaults).
 	Poll auth.PollPolicy
 	// RefreshLeeway is how long before expiry tokens are renewed (default 60 s).
 	RefreshLeeway time.Duration
