@@ -3,6 +3,7 @@ module github.com/ksefkit/ksefkit
 go 1.26.0
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/beevik/etree v1.8.1
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/russellhaering/goxmldsig v1.6.1

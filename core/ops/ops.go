@@ -33,6 +33,10 @@ type Op struct {
 	NeedsClient bool `json:"needsClient"`
 	// Network marks operations that talk to KSeF.
 	Network bool `json:"network"`
+	// HostFiles marks operations that read files of the host (a profile's
+	// configuration file, certificates). Natively they read them directly;
+	// in the wasm module only through ksef_start, as "file" events.
+	HostFiles bool `json:"hostFiles,omitempty"`
 
 	inType, outType reflect.Type
 	run             func(ctx context.Context, c *ksef.Client, in json.RawMessage) (any, error)
@@ -51,11 +55,12 @@ func Default() *Table { return defaultTable }
 
 // register adds an operation to the default table; called from init
 // functions of this package only, so the table is complete before any call.
-func register[In, Out any](name, summary string, needsClient, network bool, fn func(ctx context.Context, c *ksef.Client, in *In) (*Out, error)) {
+// The *Op returned lets the caller set further marks (HostFiles).
+func register[In, Out any](name, summary string, needsClient, network bool, fn func(ctx context.Context, c *ksef.Client, in *In) (*Out, error)) *Op {
 	if _, dup := defaultTable.byName[name]; dup {
 		panic("ops: duplicate operation " + name)
 	}
-	defaultTable.byName[name] = &Op{
+	op := &Op{
 		Name: name, Summary: summary, NeedsClient: needsClient, Network: network,
 		inType: reflect.TypeFor[In](), outType: reflect.TypeFor[Out](), typed: fn,
 		run: func(ctx context.Context, c *ksef.Client, raw json.RawMessage) (any, error) {
@@ -66,6 +71,8 @@ func register[In, Out any](name, summary string, needsClient, network bool, fn f
 			return fn(ctx, c, in)
 		},
 	}
+	defaultTable.byName[name] = op
+	return op
 }
 
 // Lookup finds an operation.
