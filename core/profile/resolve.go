@@ -92,13 +92,7 @@ func Resolve(ctx context.Context, src Sources) (*Resolved, error) {
 		r.ConfigFound = true
 	}
 
-	name, from := o.Profile, "flag"
-	if name == "" {
-		name, from = e.lookup(EnvProfile)
-	}
-	if name == "" {
-		name, from = f.ActiveProfile, "active_profile"
-	}
+	name, from := f.Select(o.Profile, e)
 	var p *Profile
 	if name != "" {
 		if p, err = f.Get(name); err != nil {
@@ -183,6 +177,24 @@ func Resolve(ctx context.Context, src Sources) (*Resolved, error) {
 
 	r.setPolling(o, p, inProfile)
 	return r, nil
+}
+
+// Select names the profile to use: explicit (a flag, an argument), else
+// $KSEF_PROFILE (or $KSEF2_PROFILE), else the file's active_profile; from
+// tells which. Both are empty when none is selected.
+func (f *File) Select(explicit string, e Env) (name, from string) {
+	switch {
+	case explicit != "":
+		return explicit, "flag"
+	case e != nil:
+		if v, from := e.lookup(EnvProfile); v != "" {
+			return v, from
+		}
+	}
+	if f.ActiveProfile != "" {
+		return f.ActiveProfile, "active_profile"
+	}
+	return "", ""
 }
 
 func firstNonEmpty(s ...string) string {
