@@ -18,6 +18,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/profile"
 	"github.com/ksefkit/ksefkit/sim"
+	"github.com/ksefkit/ksefkit/sim/simtest"
 )
 
 // cli runs ksef commands in process, in a temporary HOME, against a
@@ -73,21 +74,7 @@ func (c *cli) fails(code int, args ...string) *errs.Error {
 }
 
 func startSim(t *testing.T) *sim.Server {
-	t.Helper()
-	s, err := sim.New(sim.Options{AuthDelay: sim.NoAuthDelay, TokenActivationDelay: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		s.Close()
-		if v := s.SpecViolations(); len(v) > 0 {
-			t.Errorf("OpenAPI violations: %v", v)
-		}
-	})
-	return s
+	return simtest.Start(t, sim.Options{AuthDelay: sim.NoAuthDelay, TokenActivationDelay: 50 * time.Millisecond})
 }
 
 func TestEndToEnd(t *testing.T) {

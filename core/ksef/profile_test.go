@@ -11,13 +11,11 @@ import (
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/ksef"
 	"github.com/ksefkit/ksefkit/sim"
+	"github.com/ksefkit/ksefkit/sim/simtest"
 )
 
 func TestFromProfile(t *testing.T) {
-	s := newSim(t, sim.Options{AuthDelay: sim.NoAuthDelay})
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	s := simtest.Start(t, sim.Options{AuthDelay: sim.NoAuthDelay})
 	nip := ids.RandomNIP()
 	tok, err := s.IssueToken(sim.TokenRequest{Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/ksef"
 	"github.com/ksefkit/ksefkit/core/transport"
 	"github.com/ksefkit/ksefkit/sim"
+	"github.com/ksefkit/ksefkit/sim/simtest"
 )
 
 type simWorld struct {
@@ -27,19 +28,7 @@ type simWorld struct {
 func startSimWorld(t *testing.T, opts sim.Options) *simWorld {
 	t.Helper()
 	opts.AuthDelay = sim.NoAuthDelay
-	s, err := sim.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		s.Close()
-		if v := s.SpecViolations(); len(v) > 0 {
-			t.Errorf("OpenAPI violations: %v", v)
-		}
-	})
+	s := simtest.Start(t, opts)
 	nip := ids.RandomNIP()
 	tok, err := s.IssueToken(sim.TokenRequest{Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip},
 		Permissions: []string{"InvoiceRead", "InvoiceWrite", "CredentialsManage"}})

@@ -14,6 +14,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/poll"
 	"github.com/ksefkit/ksefkit/core/tokens"
 	"github.com/ksefkit/ksefkit/sim"
+	"github.com/ksefkit/ksefkit/sim/simtest"
 )
 
 var fast = poll.Policy{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond, Timeout: 5 * time.Second}
@@ -27,21 +28,8 @@ type world struct {
 func start(t *testing.T, opts sim.Options) *world {
 	t.Helper()
 	opts.AuthDelay = sim.NoAuthDelay
-	s, err := sim.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		s.Close()
-		if v := s.SpecViolations(); len(v) > 0 {
-			t.Errorf("OpenAPI violations: %v", v)
-		}
-	})
 	nip := ids.RandomNIP()
-	return &world{sim: s, nip: nip, ctx: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}}
+	return &world{sim: simtest.Start(t, opts), nip: nip, ctx: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}}
 }
 
 // client authenticates with a simulator-issued token holding perms.
