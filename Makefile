@@ -1,6 +1,7 @@
 # ksefkit — one Go core, two artifacts (libksef.so, ksef.wasm), thin bindings.
 #
 #   make demo    build everything and run the main job against the bundled simulator
+#   make cli     build the ksef command-line tool (build/bin/ksef)
 #   make test    every test of every language (what CI runs)
 #   make bench   benchmarks (figures are printed, never asserted)
 #
@@ -13,14 +14,14 @@ export GOFLAGS ?= -buildvcs=false
 # Area makefiles first: their variables ($(C_BIN), $(KSEF_SIM) …) are used below.
 include mk/*.mk
 
-.PHONY: all build go-build sim demo test go-vet go-test go-race docs docs-check deps bench go-bench clean help
+.PHONY: all build go-build sim cli demo test go-vet go-test go-race docs docs-check deps bench go-bench clean help
 
 all: build
 
 help:
 	@sed -n 's/^#   //p' Makefile
 
-build: deps go-build sim lib wasm wheel npm
+build: deps go-build sim cli lib wasm wheel npm
 
 go-build:
 	$(GO) build ./...
@@ -29,6 +30,10 @@ go-build:
 # The simulator binary's rule ($(KSEF_SIM)) lives in mk/capi.mk.
 sim: capi-sim
 	$(GO) build -o $(BUILD)/bin/ksef-demo ./cmd/ksef-demo
+
+# The ksef command-line tool.
+cli:
+	$(GO) build -o $(BUILD)/bin/ksef ./cmd/ksef
 
 # The tools the build and the tests need, from Debian's packages, so that a
 # fresh machine needs nothing by hand: wasm-opt (binaryen) shrinks ksef.wasm

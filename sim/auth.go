@@ -258,6 +258,9 @@ func (s *Server) resolve(op *authOp) statusInfo {
 		return statusCancelled()
 	}
 	op.permissions = perms
+	if op.tokenRef != "" {
+		s.tokens[op.tokenRef].lastUsed = s.now()
+	}
 	return statusSuccess()
 }
 
@@ -340,19 +343,21 @@ func (s *Server) checkToken(plain string, ch *challenge, ctx ids.ContextIdentifi
 	s.mu.Lock()
 	t := s.lookupToken(token)
 	var author Identity
-	var ref string
-	var revoked bool
+	var ref, status string
 	var tokenCtx ids.ContextIdentifier
 	if t != nil {
-		author, ref, revoked, tokenCtx = t.author, t.ref, t.revoked, t.context
+		author, ref, status, tokenCtx = t.author, t.ref, t.status(s.now()), t.context
 	}
 	s.mu.Unlock()
 	if t == nil {
 		return fail("Nieprawidłowy token", "unknown KSeF token")
 	}
 	start.subject, start.tokenRef = author, ref
-	if revoked {
+	switch status {
+	case "Revoked":
 		return fail("Token unieważniony", "the KSeF token "+ref+" was revoked")
+	case "Pending":
+		return fail("Token nieaktywny", "the KSeF token "+ref+" is not active yet (status Pending)")
 	}
 	ms, err := strconv.ParseInt(stamp, 10, 64)
 	if err != nil || ms != ch.issued.UnixMilli() {

@@ -69,6 +69,11 @@ type Options struct {
 	// NoAuthDelay means none.
 	AuthDelay int
 
+	// TokenActivationDelay is how long a token generated with POST /tokens
+	// stays Pending before it becomes Active. 0 means the default, 100 ms;
+	// a negative value makes tokens active at once.
+	TokenActivationDelay time.Duration
+
 	// NoStrict only logs and records spec violations instead of answering
 	// them (400/21405 for requests, 500 for responses).
 	NoStrict bool
@@ -159,6 +164,12 @@ func New(opts Options) (*Server, error) {
 	setDefault(&opts.RefreshTokenTTL, 7*24*time.Hour)
 	setDefault(&opts.AuthTokenTTL, 45*time.Minute)
 	setDefault(&opts.ChallengeTTL, 10*time.Minute)
+	switch {
+	case opts.TokenActivationDelay == 0:
+		opts.TokenActivationDelay = 100 * time.Millisecond
+	case opts.TokenActivationDelay < 0:
+		opts.TokenActivationDelay = 0
+	}
 	switch {
 	case opts.AuthDelay == 0:
 		opts.AuthDelay = 1
@@ -259,6 +270,13 @@ func (s *Server) routes() error {
 		{"GET", "/auth/sessions", s.handleSessionList},
 		{"DELETE", "/auth/sessions/current", s.handleRevokeCurrent},
 		{"DELETE", "/auth/sessions/{referenceNumber}", s.handleRevokeSession},
+		{"POST", "/tokens", s.handleGenerateToken},
+		{"GET", "/tokens", s.handleTokenList},
+		{"GET", "/tokens/{referenceNumber}", s.handleTokenStatus},
+		{"DELETE", "/tokens/{referenceNumber}", s.handleRevokeToken},
+		{"GET", "/limits/context", s.handleContextLimits},
+		{"GET", "/limits/subject", s.handleSubjectLimits},
+		{"GET", "/rate-limits", s.handleRateLimits},
 		{"POST", "/testdata/subject", s.handleSubjectCreate},
 		{"POST", "/testdata/subject/remove", s.handleSubjectRemove},
 		{"POST", "/testdata/person", s.handlePersonCreate},

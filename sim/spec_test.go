@@ -115,7 +115,7 @@ func TestNotAnOperation(t *testing.T) {
 		t.Errorf("wrong method: %v", r)
 	}
 	// In the spec, not simulated yet.
-	if r := c.do("GET", "/rate-limits", "token", nil); r.status != 501 {
+	if r := c.do("GET", "/peppol/query", "", nil); r.status != 501 {
 		t.Errorf("unsimulated operation: %v", r)
 	}
 	if !strings.Contains(logs.String(), `level=WARN msg="not simulated" method=GET path=/v2/rate-limits`) {

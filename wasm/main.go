@@ -151,11 +151,12 @@ func ksefCall(client uint64, op string, input string) (res uint64) {
 		}
 	}()
 	name := strings.Clone(op)
-	if o, ok := ops.Default().Lookup(name); ok && o.Network {
-		// Refuse up front: the module has no HTTP driver, and letting the
-		// operation find out would cost its whole retry budget in sleeps.
+	if o, ok := ops.Default().Lookup(name); ok && (o.Network || o.HostFiles) {
+		// Refuse up front: the module has no HTTP driver and no files, and
+		// letting the operation find out would cost its whole retry budget
+		// in sleeps (or fail on a file it cannot see).
 		return pack(ops.ErrorEnvelope(errs.New(errs.InputInvalid,
-			"operation %s talks to KSeF: in the wasm module run it with ksef_start/ksef_resume, not ksef_call", name)))
+			"operation %s needs the host (KSeF over HTTP, or its files): in the wasm module run it with ksef_start/ksef_resume, not ksef_call", name)))
 	}
 	return pack(b.Call(context.Background(), client, name, []byte(input)))
 }

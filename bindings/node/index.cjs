@@ -7,6 +7,7 @@ const errors = require('./lib/errors.cjs');
 module.exports = {
   Client: api.Client,
   SavedTokens: api.SavedTokens,
+  GeneratedToken: api.GeneratedToken,
   xades: api.xades,
   certs: api.certs,
   version: api.version,

@@ -100,10 +100,20 @@ export declare class Sessions {
   revoke(input?: { referenceNumber?: string } & CallOptions): Promise<{ revoked: string; current: boolean }>;
 }
 
+/** Selects a profile: its name (default KSEF_PROFILE, then the active one) and the configuration file (default KSEF_CONFIG, then ~/.config/ksefkit/config.toml). */
+export interface ProfileInput extends CallOptions {
+  name?: string;
+  config?: string;
+}
+
 export declare class Auth {
   readonly sessions: Sessions;
   withToken(input: TokenAuthInput): Promise<AuthInfo>;
   withCertificate(input: CertificateAuthInput): Promise<AuthInfo>;
+  /** Authenticate as a profile says (environment variables over it); its environment must be this client's, else InputError. */
+  withProfile(input?: string | ProfileInput): Promise<AuthInfo>;
+  /** Generate a test certificate for the NIP and authenticate with it (TEST, simulator; refused against production). */
+  withTestCertificate(input: string | ({ nip?: string; context?: ContextIdentifier } & CallOptions)): Promise<AuthInfo>;
   refresh(options?: CallOptions): Promise<AuthInfo>;
   info(options?: CallOptions): Promise<{ authenticated: boolean; auth?: AuthInfo }>;
   /** The current tokens for persisting across restarts. SECRET: JSON.stringify(saved) is the text to store. */
@@ -120,10 +130,65 @@ export declare class SavedTokens {
   toJSON(): object;
 }
 
+/** A KSeF token's description and status (never the token itself). */
+export interface KsefToken {
+  referenceNumber: string;
+  authorIdentifier: { type: 'Nip' | 'Pesel' | 'Fingerprint' | (string & {}); value: string };
+  contextIdentifier: ContextIdentifier;
+  description: string;
+  requestedPermissions: string[];
+  dateCreated: string;
+  lastUseDate?: string;
+  status: 'Pending' | 'Active' | 'Revoking' | 'Revoked' | 'Failed' | (string & {});
+  statusDetails?: string[];
+}
+
+export interface TokensFilter {
+  statuses?: KsefToken['status'][];
+  /** part of the description (≥ 3 characters) */
+  description?: string;
+  /** part of the author's NIP, PESEL or fingerprint (≥ 3 characters) */
+  authorIdentifier?: string;
+  authorIdentifierType?: 'Nip' | 'Pesel' | 'Fingerprint';
+  /** 10–100 */
+  pageSize?: number;
+}
+
+export interface TokensPage {
+  tokens: KsefToken[];
+  /** pass back (with the same filters) for the next page; absent on the last */
+  cursor?: string;
+}
+
+/** A token KSeF has just generated. SECRET: `token` is shown once; util.inspect hides it, toJSON keeps it. */
+export declare class GeneratedToken {
+  private constructor();
+  readonly referenceNumber: string;
+  readonly status: string;
+  readonly token: string;
+  /** Why waiting for Active failed; the token is still valid output (wait again with tokens.get({ referenceNumber, wait: true })). */
+  readonly waitError?: KsefError;
+  toJSON(): object;
+}
+
+export declare class Tokens {
+  /** POST /tokens, by default waiting until Active. */
+  generate(input: { permissions: string[]; description: string; wait?: boolean } & CallOptions): Promise<GeneratedToken>;
+  get(input: string | ({ referenceNumber: string; wait?: boolean } & CallOptions)): Promise<KsefToken>;
+  page(input?: TokensFilter & { cursor?: string } & CallOptions): Promise<TokensPage>;
+  /** Every matching token, newest first, pages fetched as the loop advances. */
+  list(input?: TokensFilter & { cursor?: string }): AsyncGenerator<KsefToken, void, undefined>;
+  /** Resolves to the reference number revoked. */
+  revoke(input: string | ({ referenceNumber: string } & CallOptions)): Promise<string>;
+}
+
 export declare class Client {
   private constructor(config: ClientOptions);
   static create(options: ClientOptions): Promise<Client>;
+  /** A client for a profile's environment, authenticated as the profile says; client options override the profile's. */
+  static fromProfile(input?: string | (ProfileInput & ClientOptions)): Promise<Client>;
   readonly auth: Auth;
+  readonly tokens: Tokens;
   readonly environment: Environment | undefined;
   /** The backend chosen at create. */
   readonly backend: Backend;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make demo: start the bundled simulator on loopback, then run the main job —
 # KSeF-token authentication, a refresh, the session list — from Go, and the
-# same authentication from C, Python and Node. With KSEF_ENV/KSEF_NIP/KSEF_TOKEN
-# set, the Go demo talks to that real environment instead.
+# same authentication from C, Python, Node and the ksef command (with a
+# profile). With KSEF_ENV/KSEF_NIP/KSEF_TOKEN set, the Go demo talks to that
+# real environment instead.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"

@@ -6,8 +6,9 @@
 //
 // Endpoints live in files named after the first path segment: auth.go
 // (/auth/*), security.go (/security/*), sessions.go (/sessions/*),
-// testdata.go (/testdata/*); presigned.go calls the pre-signed storage URLs
-// KSeF hands out (no bearer token ever goes there).
+// testdata.go (/testdata/*), tokens.go (/tokens), limits.go (/limits/*,
+// /rate-limits); presigned.go calls the pre-signed storage URLs KSeF hands
+// out (no bearer token ever goes there).
 package api
 
 import (

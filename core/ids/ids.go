@@ -56,10 +56,12 @@ func (c ContextIdentifier) Validate() error {
 }
 
 // ParseContextType accepts the canonical names and their common lower-case
-// spellings ("nip", "internalid", "nipvatue", "peppolid").
+// spellings ("nip", "internalid", "nipvatue", "peppolid"), also with
+// underscores as ksef2's profiles write them ("internal_id", "nip_vat_ue").
 func ParseContextType(s string) (ContextType, error) {
+	folded := strings.ReplaceAll(s, "_", "")
 	for _, t := range ContextTypes {
-		if strings.EqualFold(s, string(t)) {
+		if strings.EqualFold(folded, string(t)) {
 			return t, nil
 		}
 	}

@@ -89,6 +89,11 @@ func TestParseContextType(t *testing.T) {
 	if ct, err := ParseContextType("nip"); err != nil || ct != ContextNip {
 		t.Fatalf("ParseContextType(nip) = %v, %v", ct, err)
 	}
+	for in, want := range map[string]ContextType{"internal_id": ContextInternalID, "nip_vat_ue": ContextNipVatUe, "peppol_id": ContextPeppolID, "InternalId": ContextInternalID} {
+		if ct, err := ParseContextType(in); err != nil || ct != want {
+			t.Errorf("ParseContextType(%s) = %v, %v", in, ct, err)
+		}
+	}
 	if _, err := ParseContextType("vat"); err == nil {
 		t.Fatal("ParseContextType(vat) accepted")
 	}

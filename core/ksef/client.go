@@ -41,7 +41,8 @@ type Config struct {
 	Clock transport.Clock
 	// Retry bounds retries of single requests.
 	Retry transport.RetryPolicy
-	// Poll bounds authentication status polling.
+	// Poll bounds status polling: authentication, and the wait for a new
+	// KSeF token to become active (unset fields take each wait's defaults).
 	Poll auth.PollPolicy
 	// SessionPoll bounds waiting for invoices and sessions to be processed
 	// (default online.DefaultPoll: up to 10 minutes).

@@ -53,6 +53,11 @@ func ParseJSONConfig(data []byte) (Config, error) {
 			return Config{}, errs.Wrap(errs.InputInvalid, err, "client configuration")
 		}
 	}
+	return j.Config()
+}
+
+// Config checks the JSON form and turns it into a Config.
+func (j JSONConfig) Config() (Config, error) {
 	for name, v := range map[string]int64{
 		"requestTimeoutMs": j.RequestTimeoutMs, "totalTimeoutMs": j.TotalTimeoutMs, "maxRetryAfterMs": j.MaxRetryAfterMs,
 		"backoffMs": j.BackoffMs, "pollInitialMs": j.PollInitialMs, "pollMaxMs": j.PollMaxMs, "pollTimeoutMs": j.PollTimeoutMs,

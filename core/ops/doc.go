@@ -20,6 +20,9 @@ func (t *Table) Markdown() string {
 	}
 	for _, op := range t.All() {
 		fmt.Fprintf(&b, "\n## %s\n\n%s\n\n", op.Name, op.Summary)
+		if op.HostFiles {
+			b.WriteString("*Reads files of the host: in the wasm module run it with `ksef_start`, which asks the host for each file with a `file` event.*\n\n")
+		}
 		b.WriteString("**Input**\n\n")
 		writeFields(&b, Fields(op.inType), "")
 		b.WriteString("\n**Result**\n\n")

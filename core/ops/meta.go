@@ -25,6 +25,7 @@ type OpInfo struct {
 	Summary     string  `json:"summary"`
 	NeedsClient bool    `json:"needsClient"`
 	Network     bool    `json:"network"`
+	HostFiles   bool    `json:"hostFiles,omitempty"`
 	Input       []Field `json:"input"`
 	Output      []Field `json:"output"`
 }
@@ -49,7 +50,7 @@ func init() {
 			var out OpsList
 			for _, op := range Default().All() {
 				out.Operations = append(out.Operations, OpInfo{
-					Name: op.Name, Summary: op.Summary, NeedsClient: op.NeedsClient, Network: op.Network,
+					Name: op.Name, Summary: op.Summary, NeedsClient: op.NeedsClient, Network: op.Network, HostFiles: op.HostFiles,
 					Input: Fields(op.inType), Output: Fields(op.outType),
 				})
 			}

@@ -33,9 +33,14 @@ type Op struct {
 	NeedsClient bool `json:"needsClient"`
 	// Network marks operations that talk to KSeF.
 	Network bool `json:"network"`
+	// HostFiles marks operations that read files of the host (a profile's
+	// configuration file, certificates). Natively they read them directly;
+	// in the wasm module only through ksef_start, as "file" events.
+	HostFiles bool `json:"hostFiles,omitempty"`
 
 	inType, outType reflect.Type
 	run             func(ctx context.Context, c *ksef.Client, in json.RawMessage) (any, error)
+	typed           any // the registered func(ctx, *ksef.Client, *In) (*Out, error), for Invoke
 }
 
 // Table is an immutable set of operations.
@@ -50,13 +55,14 @@ func Default() *Table { return defaultTable }
 
 // register adds an operation to the default table; called from init
 // functions of this package only, so the table is complete before any call.
-func register[In, Out any](name, summary string, needsClient, network bool, fn func(ctx context.Context, c *ksef.Client, in *In) (*Out, error)) {
+// The *Op returned lets the caller set further marks (HostFiles).
+func register[In, Out any](name, summary string, needsClient, network bool, fn func(ctx context.Context, c *ksef.Client, in *In) (*Out, error)) *Op {
 	if _, dup := defaultTable.byName[name]; dup {
 		panic("ops: duplicate operation " + name)
 	}
-	defaultTable.byName[name] = &Op{
+	op := &Op{
 		Name: name, Summary: summary, NeedsClient: needsClient, Network: network,
-		inType: reflect.TypeFor[In](), outType: reflect.TypeFor[Out](),
+		inType: reflect.TypeFor[In](), outType: reflect.TypeFor[Out](), typed: fn,
 		run: func(ctx context.Context, c *ksef.Client, raw json.RawMessage) (any, error) {
 			in := new(In)
 			if err := decodeStrict(raw, in); err != nil {
@@ -65,6 +71,8 @@ func register[In, Out any](name, summary string, needsClient, network bool, fn f
 			return fn(ctx, c, in)
 		},
 	}
+	defaultTable.byName[name] = op
+	return op
 }
 
 // Lookup finds an operation.
@@ -145,6 +153,28 @@ func (t *Table) Run(ctx context.Context, c *ksef.Client, name string, input []by
 	ctx = api.WithWarningSink(ctx, sink)
 	res, err := op.run(ctx, c, input)
 	return res, sink.Items(), err
+}
+
+// Invoke runs operation name with a typed input and returns its typed
+// result, for Go programs (the ksef command) that present exactly what the
+// operation answers — the structs docs/ops.md documents — without a JSON
+// round trip. X-System-Warning items go to the context's api.WarningSink.
+func Invoke[In, Out any](ctx context.Context, t *Table, c *ksef.Client, name string, in *In) (*Out, error) {
+	op, ok := t.Lookup(name)
+	if !ok {
+		return nil, errs.New(errs.UnknownOperation, "unknown operation %q", name)
+	}
+	fn, ok := op.typed.(func(context.Context, *ksef.Client, *In) (*Out, error))
+	if !ok {
+		return nil, errs.New(errs.Internal, "operation %s takes %s and answers %s, not the types asked for", name, op.inType, op.outType)
+	}
+	if op.NeedsClient && c == nil {
+		return nil, errs.New(errs.InvalidHandle, "operation %s needs a client; create one first", name)
+	}
+	if in == nil {
+		in = new(In)
+	}
+	return fn(ctx, c, in)
 }
 
 // Marshal encodes an envelope; it cannot fail for the types ops produce, and

@@ -17,6 +17,7 @@
 //
 //	{"kind":"http","op":7,"http":{"method":"POST","url":"…","headers":{"Content-Type":"application/json"},"body":"<base64>","timeoutMs":60000}}
 //	{"kind":"sleep","op":7,"ms":250}
+//	{"kind":"file","op":7,"path":"/home/me/.config/ksefkit/config.toml"}   (wasm only, see files.go)
 //	{"kind":"done","op":7,"envelope":{"ok":true,"result":{…}}}
 //
 // Answers to Resume:
@@ -24,6 +25,7 @@
 //	http:  {"status":200,"headers":{"Content-Type":"application/json"},"body":"<base64>"}
 //	       or {"error":"fetch failed: ECONNREFUSED","timeout":false}
 //	sleep: {}
+//	file:  {"data":"<base64>"} or {"error":"ENOENT: no such file","notFound":true}
 package step
 
 import (
@@ -35,6 +37,7 @@ import (
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/hostfs"
 	"github.com/ksefkit/ksefkit/core/ksef"
 	"github.com/ksefkit/ksefkit/core/ops"
 	"github.com/ksefkit/ksefkit/core/transport"
@@ -60,6 +63,7 @@ const (
 	running state = iota
 	waitingHTTP
 	waitingSleep
+	waitingFile
 )
 
 type operation struct {
@@ -75,6 +79,7 @@ type event struct {
 	Op       uint64          `json:"op"`
 	HTTP     *httpRequest    `json:"http,omitempty"`
 	Ms       *int64          `json:"ms,omitempty"`
+	Path     string          `json:"path,omitempty"`
 	Envelope json.RawMessage `json:"envelope,omitempty"`
 }
 
@@ -114,6 +119,9 @@ func (e *Engine) Start(c *ksef.Client, name string, input []byte) []byte {
 	op.cancel = cancel
 	ctx = transport.WithDoer(ctx, &doer{op: op, e: e})
 	ctx = transport.WithClock(ctx, &clock{op: op, e: e})
+	if hostFiles {
+		ctx = hostfs.With(ctx, &files{op: op})
+	}
 	in := append([]byte(nil), input...) // the caller's buffer may be reused
 	go func() {
 		env := e.Table.Call(ctx, c, name, in)
@@ -204,6 +212,8 @@ func (e *Engine) deliver(op *operation, ev event) []byte {
 		e.setState(op, waitingHTTP)
 	case "sleep":
 		e.setState(op, waitingSleep)
+	case "file":
+		e.setState(op, waitingFile)
 	}
 	return marshal(ev)
 }

@@ -28,6 +28,7 @@ type event struct {
 		Body    string            `json:"body"`
 	} `json:"http"`
 	Ms       *int64 `json:"ms"`
+	Path     string `json:"path"`
 	Envelope struct {
 		OK     bool            `json:"ok"`
 		Result json.RawMessage `json:"result"`
@@ -51,6 +52,13 @@ func parse(t *testing.T, b []byte) event {
 // simulator's handler and answers sleep events at once.
 func drive(t *testing.T, e *step.Engine, h http.Handler, first []byte) event {
 	t.Helper()
+	return driveWithFiles(t, e, h, nil, first)
+}
+
+// driveWithFiles also answers file events from files (path → bytes; a
+// missing path is "not found").
+func driveWithFiles(t *testing.T, e *step.Engine, h http.Handler, files map[string][]byte, first []byte) event {
+	t.Helper()
 	ev := parse(t, first)
 	for ev.Kind != "done" {
 		var answer []byte
@@ -72,6 +80,12 @@ func drive(t *testing.T, e *step.Engine, h http.Handler, first []byte) event {
 			answer, _ = json.Marshal(map[string]any{"status": res.StatusCode, "headers": hdr, "body": base64.StdEncoding.EncodeToString(rb)})
 		case "sleep":
 			answer = []byte(`{}`)
+		case "file":
+			data, ok := files[ev.Path]
+			if files == nil {
+				t.Fatalf("unexpected file event for %s", ev.Path)
+			}
+			answer, _ = json.Marshal(step.FileAnswer{Data: base64.StdEncoding.EncodeToString(data), NotFound: !ok})
 		default:
 			t.Fatalf("unexpected event %q", ev.Kind)
 		}

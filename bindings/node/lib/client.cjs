@@ -35,6 +35,62 @@ class SavedTokens {
   }
 }
 
+// profileInput is the input of the profile operations: the core resolves
+// everything, against this process's environment (which ksef.wasm cannot
+// see itself).
+function profileInput(arg) {
+  const { name, config, signal } = typeof arg === 'string' ? { name: arg } : (arg ?? {});
+  return [compact({ profile: name, config, environ: { ...process.env } }), { signal }];
+}
+
+// GeneratedToken is a token KSeF has just generated (tokens.generate). The
+// token is a secret shown once: `token` gives it, util.inspect hides it,
+// toJSON keeps it (for storage). waitError is why waiting for Active failed
+// — the token is still valid output.
+class GeneratedToken {
+  #raw;
+  constructor(raw) {
+    this.#raw = raw;
+    this.referenceNumber = raw.referenceNumber;
+    this.status = raw.status;
+    this.waitError = raw.waitError ? fromEnvelope({ ok: false, error: raw.waitError }) : undefined;
+  }
+  get token() { return this.#raw.token; }
+  toJSON() { return this.#raw; }
+  [inspect.custom]() {
+    return `GeneratedToken { referenceNumber: '${this.referenceNumber}', status: '${this.status}', token: <redacted> }`;
+  }
+}
+
+class Tokens {
+  #c;
+  constructor(c) { this.#c = c; }
+  async generate({ permissions, description, wait = true, signal } = {}) {
+    return new GeneratedToken(await this.#c.call('tokens.generate', compact({ permissions, description, wait: wait || undefined }), { signal }));
+  }
+  get(arg) {
+    const { referenceNumber, wait, signal } = typeof arg === 'string' ? { referenceNumber: arg } : (arg ?? {});
+    return this.#c.call('tokens.get', compact({ referenceNumber, wait }), { signal });
+  }
+  // page is one page of GET /tokens; pass its cursor back for the next.
+  page({ statuses, description, authorIdentifier, authorIdentifierType, pageSize, cursor, signal } = {}) {
+    return this.#c.call('tokens.list', compact({ statuses, description, authorIdentifier, authorIdentifierType, pageSize, cursor }), { signal });
+  }
+  // list yields every matching token, fetching pages as the loop advances.
+  async *list({ cursor, ...filters } = {}) {
+    let next = cursor;
+    do {
+      const p = await this.page({ ...filters, cursor: next });
+      yield* p.tokens;
+      next = p.cursor;
+    } while (next);
+  }
+  async revoke(arg) {
+    const { referenceNumber, signal } = typeof arg === 'string' ? { referenceNumber: arg } : (arg ?? {});
+    return (await this.#c.call('tokens.revoke', { referenceNumber }, { signal })).revoked;
+  }
+}
+
 class Sessions {
   #c;
   constructor(c) { this.#c = c; }
@@ -62,6 +118,15 @@ class Auth {
     });
     return this.#c.call('auth.xades', input, { signal });
   }
+  // withProfile authenticates as a profile says (name, or { name, config });
+  // its environment must be this client's.
+  withProfile(arg) { return this.#c.call('auth.profile', ...profileInput(arg)); }
+  // withTestCertificate generates a test certificate for the NIP and
+  // authenticates with it (TEST and the simulator; refused against production).
+  withTestCertificate(arg) {
+    const { nip, context, signal } = typeof arg === 'string' ? { nip: arg } : (arg ?? {});
+    return this.#c.call('auth.test_certificate', compact({ nip, context }), { signal });
+  }
   refresh({ signal } = {}) { return this.#c.call('auth.refresh', {}, { signal }); }
   info({ signal } = {}) { return this.#c.call('auth.info', {}, { signal }); }
   async exportTokens({ signal } = {}) {
@@ -87,6 +152,7 @@ class Client {
     this.#backend = backendName;
     this.#library = library;
     this.auth = new Auth(this);
+    this.tokens = new Tokens(this);
   }
 
   // create makes a client: { environment: 'test'|'demo'|'prod' } or
@@ -96,6 +162,23 @@ class Client {
     const { backend: name, library, ...config } = options;
     const c = new Client(compact(config), name ?? getBackend(), library);
     c.#ensure();
+    return c;
+  }
+
+  // fromProfile makes a client for a profile's environment, authenticated as
+  // the profile says: fromProfile(), fromProfile('name') or
+  // fromProfile({ name, config, ...clientOptions }).
+  static async fromProfile(arg = {}) {
+    const { name, config, signal, ...options } = typeof arg === 'string' ? { name: arg } : arg;
+    const { backend: backendName, library } = options;
+    const r = await call('profile.resolve', profileInput({ name, config })[0], { signal, backend: backendName });
+    const c = await Client.create({ ...r.client, ...options, backend: backendName, library });
+    try {
+      await c.auth.withProfile({ name, config, signal });
+    } catch (e) {
+      await c.close();
+      throw e;
+    }
     return c;
   }
 
@@ -181,6 +264,6 @@ function version({ backend: name } = {}) {
 function inflight({ backend: name } = {}) { return backend(name).inflight(); }
 
 module.exports = {
-  Client, SavedTokens, xades, certs, version, inflight, setBackend, getBackend,
+  Client, SavedTokens, GeneratedToken, xades, certs, version, inflight, setBackend, getBackend,
   call: (op, input, opts = {}) => (opts.client ? opts.client.call(op, input, opts) : call(op, input, opts)),
 };

@@ -6,6 +6,7 @@
 // either backend (runtime.cjs: ksef.wasm here; native.cjs: libksef.so in a
 // worker); both answer synchronously with the same events.
 
+const { readFileSync } = require('node:fs');
 const { backend } = require('./backend.cjs');
 const { fromEnvelope, CanceledError, InternalError } = require('./errors.cjs');
 
@@ -55,6 +56,16 @@ async function perform(req, signal) {
   }
 }
 
+// readHostFile answers a file event (ksef.wasm has no filesystem): the
+// bytes of the file the core named, or why they cannot be had.
+function readHostFile(path) {
+  try {
+    return JSON.stringify({ data: readFileSync(path).toString('base64') });
+  } catch (e) {
+    return JSON.stringify({ error: `${e.code || 'error'}: ${e.message}`, notFound: e.code === 'ENOENT' });
+  }
+}
+
 function settle(ev) {
   const env = ev.envelope;
   if (!env) throw new InternalError({ message: `event without envelope: ${ev.kind}` });
@@ -70,7 +81,7 @@ async function run(inst, clientHandle, op, input, { signal, raw } = {}) {
   const finish = raw ? (ev) => ev.envelope : settle;
   const json = JSON.stringify(input ?? {});
   const info = inst.opInfo(op);
-  if (!info || !info.network) return finish({ envelope: inst.call(clientHandle, op, json) });
+  if (!info || !(info.network || info.hostFiles)) return finish({ envelope: inst.call(clientHandle, op, json) });
 
   let ev = inst.start(clientHandle, op, json);
   try {
@@ -81,6 +92,8 @@ async function run(inst, clientHandle, op, input, { signal, raw } = {}) {
       } else if (ev.kind === 'sleep') {
         await sleep(ev.ms, signal);
         ev = inst.resume(ev.op, '{}');
+      } else if (ev.kind === 'file') {
+        ev = inst.resume(ev.op, readHostFile(ev.path));
       } else {
         throw new InternalError({ message: `unknown event kind ${ev.kind}` });
       }

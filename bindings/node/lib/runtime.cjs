@@ -34,7 +34,7 @@ class Instance {
     memory = this.ex.memory;
     this.ex._initialize();
     this.dead = false;
-    this.ops = null; // name → {network, needsClient}, from ops.list
+    this.ops = null; // name → {network, hostFiles, needsClient}, from ops.list
   }
 
   // bytes copies a string into a fresh guest buffer.
@@ -112,8 +112,9 @@ class Instance {
     try { return this.ex.ksef_inflight(); } catch (e) { throw this._trap(e); }
   }
 
-  // opInfo tells whether an operation talks to KSeF (then it must run under
-  // step/resume) — read from the module's own table, never hard-coded here.
+  // opInfo tells whether an operation talks to KSeF or reads host files
+  // (then it must run under step/resume) — read from the module's own
+  // table, never hard-coded here.
   opInfo(name) {
     if (!this.ops) {
       const env = this.call(0, 'ops.list', '{}');

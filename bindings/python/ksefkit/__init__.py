@@ -18,8 +18,9 @@ from typing import Any, Dict, Optional
 from . import _backend, certs, xades
 from ._backend import use_backend
 from ._native import library_path
-from ._types import (AuthInfo, AuthResult, AuthSession, CertificateInfo, Context, PendingSignature, Revoked,
-                     SavedTokens, SessionsPage, SignedXml, TestCertificate, VersionInfo, build)
+from ._types import (AuthInfo, AuthResult, AuthSession, CertificateInfo, Context, GeneratedToken, KsefToken,
+                     PendingSignature, Revoked, SavedTokens, SessionsPage, SignedXml, TestCertificate, TokensPage,
+                     VersionInfo, build)
 from .client import Client, Environment
 from .errors import (ApiError, AuthFailedError, CanceledError, CryptoError, ExceptionDetail, ForbiddenError,
                      ForkError, GoneError, InputError, InternalError, InvalidHandleError, KsefError,
@@ -51,6 +52,7 @@ __all__ = [
     "Client", "Environment", "version", "call", "certs", "xades", "library_path", "backend", "use_backend",
     "AuthInfo", "AuthResult", "AuthSession", "CertificateInfo", "Context", "Revoked", "SessionsPage",
     "SignedXml", "TestCertificate", "VersionInfo", "PendingSignature", "SavedTokens",
+    "GeneratedToken", "KsefToken", "TokensPage",
     "KsefError", "InputError", "ApiError", "AuthFailedError", "UnauthorizedError", "ForbiddenError", "GoneError",
     "RateLimitError", "ProtocolError", "NotAuthenticatedError", "TransportError", "KsefTimeoutError",
     "CanceledError", "CryptoError", "SignatureError", "UnknownOperationError", "InvalidHandleError",

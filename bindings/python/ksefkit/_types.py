@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Dict, Optional, Tuple, Type, TypeVar
 
+from .errors import KsefError, error_from_envelope
+
 T = TypeVar("T")
 _camel = re.compile(r"(?<!^)(?=[A-Z])")
 _frac = re.compile(r"(\.\d{6})\d+")
@@ -192,5 +194,70 @@ class SavedTokens:
     def __repr__(self) -> str:
         return (f"SavedTokens(reference_number={self.reference_number!r}, "
                 f"refresh_token_valid_until={self.refresh_token_valid_until!r}, tokens=<redacted>)")
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class KsefToken:
+    """A KSeF token's description and status (never the token itself)."""
+
+    reference_number: str
+    status: str
+    description: str = ""
+    author_identifier: Dict[str, str] = field(default_factory=dict)
+    context_identifier: Dict[str, str] = field(default_factory=dict)
+    requested_permissions: Tuple[str, ...] = ()
+    date_created: Optional[datetime] = None
+    last_use_date: Optional[datetime] = None
+    status_details: Tuple[str, ...] = ()
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, d: Dict[str, Any]) -> "KsefToken":
+        return cls(d.get("referenceNumber", ""), d.get("status", ""), d.get("description", ""),
+                   dict(d.get("authorIdentifier") or {}), dict(d.get("contextIdentifier") or {}),
+                   tuple(d.get("requestedPermissions") or ()), parse_time(d.get("dateCreated")),
+                   parse_time(d.get("lastUseDate")), tuple(d.get("statusDetails") or ()), d)
+
+
+@dataclass(frozen=True)
+class TokensPage:
+    tokens: Tuple[KsefToken, ...]
+    cursor: Optional[str] = None
+
+
+class GeneratedToken:
+    """A token KSeF has just generated (tokens.generate).
+
+    SECRET: ``token`` is shown by KSeF only this once — store it now. repr()
+    hides it. ``wait_error`` is why waiting for Active failed (the token is
+    still yours: wait again with ``client.tokens.get(ref, wait=True)``)."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: Dict[str, Any]) -> None:
+        self._raw = dict(raw)
+
+    @property
+    def reference_number(self) -> str:
+        return str(self._raw.get("referenceNumber", ""))
+
+    @property
+    def token(self) -> str:
+        return str(self._raw.get("token", ""))
+
+    @property
+    def status(self) -> str:
+        return str(self._raw.get("status", ""))
+
+    @property
+    def wait_error(self) -> "Optional[KsefError]":
+        e = self._raw.get("waitError")
+        return error_from_envelope({"ok": False, "error": e}) if e else None
+
+    def __repr__(self) -> str:
+        return (f"GeneratedToken(reference_number={self.reference_number!r}, status={self.status!r}, "
+                f"token=<redacted>)")
 
     __str__ = __repr__

@@ -243,10 +243,11 @@ class _Instance:
             raise self._trap(e) from e
 
     def is_network(self, op: str) -> bool:
+        """Whether op needs the step/resume loop: it talks to KSeF or reads host files."""
         if self._network is None:
             env = json.loads(self.invoke("ksef_call", [0], [b"ops.list", b"{}"]))
             ops = env.get("result", {}).get("operations", []) if env.get("ok") else []
-            self._network = {o["name"]: bool(o.get("network")) for o in ops}
+            self._network = {o["name"]: bool(o.get("network") or o.get("hostFiles")) for o in ops}
         return self._network.get(op, False)
 
 
@@ -325,6 +326,16 @@ def _perform(req: Dict[str, Any]) -> bytes:
         return _dumps({"error": str(reason), "timeout": is_timeout}).encode()
 
 
+def _read_host_file(path: str) -> bytes:
+    """Answer a file event (ksef.wasm has no filesystem): the bytes of the file the core named."""
+    try:
+        with open(path, "rb") as f:
+            return _dumps({"data": base64.b64encode(f.read()).decode("ascii")}).encode()
+    except OSError as e:
+        return _dumps({"error": f"{type(e).__name__}: {e.strerror or e}",
+                       "notFound": isinstance(e, FileNotFoundError)}).encode()
+
+
 def _drive(inst: _Instance, ev: Dict[str, Any]) -> bytes:
     """Run the step/resume loop to the done event; returns its envelope JSON."""
     try:
@@ -335,6 +346,8 @@ def _drive(inst: _Instance, ev: Dict[str, Any]) -> bytes:
             elif kind == "sleep":
                 time.sleep(ev.get("ms", 0) / 1000)
                 answer = b"{}"
+            elif kind == "file":
+                answer = _read_host_file(ev["path"])
             else:
                 raise InternalError("internal", f"unknown event kind {kind!r}")
             with _lock:

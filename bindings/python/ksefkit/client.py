@@ -4,6 +4,7 @@ it and wraps the result; nothing else."""
 from __future__ import annotations
 
 import enum
+import os
 import threading
 from typing import Any, Dict, Optional, Tuple, Union
 
@@ -11,6 +12,7 @@ from . import _backend
 from ._files import Source, b64
 from ._types import AuthInfo, AuthResult, AuthSession, Revoked, SavedTokens, SessionsPage, build
 from .errors import InvalidHandleError
+from .tokens import Tokens
 
 ContextArg = Union[Tuple[str, str], Dict[str, str]]
 
@@ -37,6 +39,30 @@ _OPTIONS = {
     "refresh_leeway": ("refreshLeewayMs", 1000),
     "log_level": ("logLevel", None),
 }
+
+
+def _config_options(options: Dict[str, Any]) -> Dict[str, Any]:
+    """Client() keywords (seconds) as the core's configuration JSON (ms)."""
+    cfg: Dict[str, Any] = {}
+    for name, value in options.items():
+        if name not in _OPTIONS:
+            raise TypeError(f"Client() got an unexpected option {name!r}")
+        if value is None:
+            continue
+        key, factor = _OPTIONS[name]
+        cfg[key] = int(round(value * factor)) if factor else value
+    return cfg
+
+
+def _profile_input(name: Optional[str], config: Optional[str]) -> Dict[str, Any]:
+    """The input of the profile operations: the core resolves everything,
+    against this process's environment (which the core cannot see itself)."""
+    d: Dict[str, Any] = {"environ": dict(os.environ)}
+    if name is not None:
+        d["profile"] = name
+    if config is not None:
+        d["config"] = os.fspath(config)
+    return d
 
 
 def _context(nip: Optional[str], context: Optional[ContextArg]) -> Dict[str, Any]:
@@ -67,17 +93,33 @@ class Client:
                 else environment.value
         if base_url is not None:
             cfg["baseUrl"] = base_url
-        for name, value in options.items():
-            if name not in _OPTIONS:
-                raise TypeError(f"Client() got an unexpected option {name!r}")
-            if value is None:
-                continue
-            key, factor = _OPTIONS[name]
-            cfg[key] = int(round(value * factor)) if factor else value
+        cfg.update(_config_options(options))
+        self._setup(cfg)
+
+    def _setup(self, cfg: Dict[str, Any]) -> None:
         self._lock = threading.Lock()
         self._handle = _backend.client_new(cfg)
         self._env = cfg.get("environment") or cfg.get("baseUrl")
         self.auth = Auth(self)
+        self.tokens = Tokens(self)
+
+    @classmethod
+    def from_profile(cls, name: Optional[str] = None, *, config: Optional[str] = None, **options: Any) -> "Client":
+        """A client for a profile's environment, authenticated as the profile says.
+
+        name defaults to $KSEF_PROFILE, then the file's active profile; config to
+        $KSEF_CONFIG, then ~/.config/ksefkit/config.toml. Environment variables
+        (KSEF_ENV, KSEF_NIP, KSEF_TOKEN, …) override the profile. options are
+        Client() keywords and override it too."""
+        r = _backend.call(0, "profile.resolve", _profile_input(name, config))
+        c = cls.__new__(cls)
+        c._setup({**r["client"], **_config_options(options)})
+        try:
+            c.auth.with_profile(name, config=config)
+        except BaseException:
+            c.close()
+            raise
+        return c
 
     @property
     def handle(self) -> int:
@@ -169,6 +211,16 @@ class Auth:
         if authorization_policy:
             d["authorizationPolicy"] = authorization_policy
         return AuthResult.from_json(self._c.call("auth.xades", d))
+
+    def with_profile(self, name: Optional[str] = None, *, config: Optional[str] = None) -> AuthResult:
+        """Authenticate as a profile says (see Client.from_profile); its environment
+        must be this client's, else InputError."""
+        return AuthResult.from_json(self._c.call("auth.profile", _profile_input(name, config)))
+
+    def with_test_certificate(self, nip: Optional[str] = None, *, context: Optional[ContextArg] = None) -> AuthResult:
+        """Generate a self-signed test certificate for the NIP and authenticate with it
+        (TEST and the simulator; refused against production)."""
+        return AuthResult.from_json(self._c.call("auth.test_certificate", _context(nip, context)))
 
     def refresh(self) -> AuthResult:
         """A new access token now (re-authenticates if the refresh token expired)."""

@@ -1,4 +1,4 @@
-package main
+package simcmd
 
 import (
 	"bufio"
@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,7 +18,7 @@ import (
 )
 
 func TestParseFlags(t *testing.T) {
-	c, err := parseFlags([]string{
+	c, err := Parse([]string{
 		"--fault", "POST /auth/ksef-token#1=429:retry-after=1",
 		"--fault", "*#every=slow:ms=5",
 		"--access-ttl", "2m", "--auth-delay", "0", "--no-strict", "--log-level", "debug",
@@ -26,38 +26,43 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.opts.Faults) != 2 || c.opts.Faults[1].Kind != sim.FaultSlow || c.opts.AccessTokenTTL != 2*time.Minute ||
-		c.opts.AuthDelay != sim.NoAuthDelay || !c.opts.NoStrict || c.addr != "127.0.0.1:0" {
+	if len(c.Opts.Faults) != 2 || c.Opts.Faults[1].Kind != sim.FaultSlow || c.Opts.AccessTokenTTL != 2*time.Minute ||
+		c.Opts.AuthDelay != sim.NoAuthDelay || !c.Opts.NoStrict || c.Addr != "127.0.0.1:0" ||
+		c.Opts.TokenActivationDelay != 100*time.Millisecond {
 		t.Fatalf("%+v", c)
+	}
+	if c, err := Parse([]string{"--token-activation", "0s"}, io.Discard); err != nil || c.Opts.TokenActivationDelay >= 0 {
+		t.Fatalf("--token-activation 0s must make tokens active at once: %+v, %v", c, err)
 	}
 	for _, args := range [][]string{
 		{"--fault", "POST /auth/ksef-token"},
 		{"--auth-delay", "-1"},
 		{"--log-level", "loud"},
 		{"--access-ttl", "0s"},
+		{"--token-activation", "-1s"},
 		{"extra"},
 		{"--ca-out", "/tmp/ca.pem"},
 		{"--upo-page-size", "10001"},
 		{"--session-invoice-limit", "0"},
 	} {
-		if _, err := parseFlags(args, io.Discard); err == nil {
+		if _, err := Parse(args, io.Discard); err == nil {
 			t.Errorf("%q accepted", args)
 		}
 	}
 }
 
 func TestParseOnlineSessionFlags(t *testing.T) {
-	c, err := parseFlags([]string{"--processing-delay", "0", "--storage-delay", "3s", "--upo-page-size", "2",
+	c, err := Parse([]string{"--processing-delay", "0", "--storage-delay", "3s", "--upo-page-size", "2",
 		"--session-invoice-limit", "5", "--download-url-ttl", "5m", "--tls", "--ca-out", "ca.pem"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.opts.ProcessingDelay >= 0 || c.opts.PermanentStorageDelay != 3*time.Second || c.opts.UPOPageSize != 2 ||
-		c.opts.SessionInvoiceLimit != 5 || c.opts.DownloadURLTTL != 5*time.Minute || !c.opts.TLS || c.caOut != "ca.pem" {
-		t.Fatalf("%+v", c.opts)
+	if c.Opts.ProcessingDelay >= 0 || c.Opts.PermanentStorageDelay != 3*time.Second || c.Opts.UPOPageSize != 2 ||
+		c.Opts.SessionInvoiceLimit != 5 || c.Opts.DownloadURLTTL != 5*time.Minute || !c.Opts.TLS || c.CAOut != "ca.pem" {
+		t.Fatalf("%+v", c.Opts)
 	}
-	if c, _ := parseFlags(nil, io.Discard); c.opts.ProcessingDelay != 200*time.Millisecond || c.opts.TLS {
-		t.Fatalf("defaults: %+v", c.opts)
+	if c, _ := Parse(nil, io.Discard); c.Opts.ProcessingDelay != 200*time.Millisecond || c.Opts.TLS {
+		t.Fatalf("defaults: %+v", c.Opts)
 	}
 }
 
@@ -69,7 +74,7 @@ func TestRunWritesCA(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--tls", "--ca-out", caPath, "--log-level", "error"}, pw, io.Discard)
+		done <- Main(ctx, []string{"--tls", "--ca-out", caPath, "--log-level", "error"}, pw, io.Discard)
 		pw.Close()
 	}()
 	lines := bufio.NewScanner(pr)
@@ -95,7 +100,7 @@ func TestRunPrintsURLAndSeedToken(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--seed-token", "--log-level", "error", "--fault", "POST /auth/challenge#1=503"}, pw, io.Discard)
+		done <- Main(ctx, []string{"--seed-token", "--log-level", "error", "--fault", "POST /auth/challenge#1=503"}, pw, io.Discard)
 		pw.Close()
 	}()
 	lines := bufio.NewScanner(pr)
@@ -109,7 +114,7 @@ func TestRunPrintsURLAndSeedToken(t *testing.T) {
 	if !lines.Scan() {
 		t.Fatal("no seed line")
 	}
-	var seed seed
+	var seed Seed
 	if err := json.Unmarshal(lines.Bytes(), &seed); err != nil || !strings.HasPrefix(seed.Token, seed.ReferenceNumber+"|nip-"+seed.NIP+"|") {
 		t.Fatalf("seed line %q: %v", lines.Text(), err)
 	}
@@ -137,7 +142,7 @@ func TestRunPrintsURLAndSeedToken(t *testing.T) {
 }
 
 func TestRunRefusesPublicAddress(t *testing.T) {
-	if err := run(context.Background(), []string{"--addr", "0.0.0.0:0"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "loopback") {
+	if err := Main(context.Background(), []string{"--addr", "0.0.0.0:0"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Fatalf("got %v", err)
 	}
 }
