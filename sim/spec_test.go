@@ -118,7 +118,7 @@ func TestNotAnOperation(t *testing.T) {
 	if r := c.do("GET", "/peppol/query", "", nil); r.status != 501 {
 		t.Errorf("unsimulated operation: %v", r)
 	}
-	if !strings.Contains(logs.String(), `level=WARN msg="not simulated" method=GET path=/v2/rate-limits`) {
+	if !strings.Contains(logs.String(), `level=WARN msg="not simulated" method=GET path=/v2/peppol/query`) {
 		t.Errorf("the unsimulated route was not logged at warn level:\n%s", logs.String())
 	}
 }

@@ -36,11 +36,11 @@ import (
 
 // Budgets, read as decimal megabytes (the stricter reading). The one users
 // feel is the download: gzip ≤ 3.5 MB (DESIGN.md's targets). The raw size
-// only guards against an accident and moves as operations land (9 MB since
-// online sessions). KSEFKIT_WASM_MAX_RAW / KSEFKIT_WASM_MAX_GZIP (bytes)
+// only guards against an accident and moves as operations land (11 MB since
+// online sessions, profiles and tokens). KSEFKIT_WASM_MAX_RAW / KSEFKIT_WASM_MAX_GZIP (bytes)
 // change them deliberately; the test never relaxes them on its own.
 const (
-	maxRaw  = 9_000_000
+	maxRaw  = 11_000_000
 	maxGzip = 3_500_000
 )
 
