@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -22,7 +21,7 @@ import (
 
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/invoice"
-	"github.com/ksefkit/ksefkit/core/xades"
+	"github.com/ksefkit/ksefkit/core/upo"
 	"github.com/ksefkit/ksefkit/sim/samples"
 )
 
@@ -269,12 +268,12 @@ func checkUPO(t *testing.T, s *Server, r reply) string {
 	if got := r.header.Get("x-ms-meta-hash"); got != hashB64(r.body) {
 		t.Fatalf("x-ms-meta-hash %q does not match the body (%s)", got, hashB64(r.body))
 	}
-	rep, err := xades.Verify(r.body, xades.VerifyOptions{Now: s.now()})
-	if err != nil || !rep.Valid {
-		t.Fatalf("UPO signature: %v %+v", err, rep)
-	}
-	if rep.Certificate.FingerprintSHA256 != fmt.Sprintf("%X", sha256.Sum256(s.UPOCertificate().Raw)) {
-		t.Fatalf("UPO signed by %+v, not the simulator's UPO certificate", rep.Certificate)
+	// Signed by the simulator's "MF" seal: core/upo's verifier, pinned to it.
+	roots := x509.NewCertPool()
+	roots.AddCert(s.UPOCertificate())
+	v, err := upo.Verify(r.body, upo.VerifyOptions{Now: s.now(), Roots: roots})
+	if err != nil || !v.Chained || !v.Certificate.Equal(s.UPOCertificate()) || len(v.Warnings) != 0 {
+		t.Fatalf("UPO signature: %v %+v", err, v)
 	}
 	unsigned := regexp.MustCompile(`(?s)<ds:Signature .*</ds:Signature>`).ReplaceAll(r.body, nil)
 	f := filepath.Join(t.TempDir(), "upo.xml")
