@@ -61,8 +61,35 @@ func (s *Server) verifyInvoice(doc []byte, form formSpec, now time.Time) (invoic
 		return invStatus(statusOfField(e.Field), e.Field+": "+e.Message), v
 	}
 	meta.FormCode = form.code
+	if problems := s.offSchema(meta, now); problems != nil {
+		if form.schema != "" {
+			// The XSD let it through: core/invoice and the schema disagree,
+			// a bug to hear about loudly.
+			s.recordViolation("stored metadata", "POST", "/sessions/online/{referenceNumber}/invoices", problems)
+		}
+		return invStatus(430, problems...), v
+	}
 	v.meta = meta
 	return invStatus(200), v
+}
+
+// offSchema holds the metadata the store would keep to the OpenAPI schema
+// InvoiceMetadata, with provisional values for what KSeF adds on
+// acceptance, and lists what does not fit. The FA schemas bound what the
+// schema bounds (a number of at most 256 characters, names of 512, a
+// three-letter currency); UBL does not, and a PEF document the metadata
+// cannot carry is one KSeF's PEF schemas, which the simulator does not
+// bundle, would refuse.
+func (s *Server) offSchema(m *invoice.Meta, now time.Time) []string {
+	body := m.Seller.NIP + "-" + now.In(warsaw).Format("20060102") + "-000000000000"
+	rec := InvoiceMetadata{
+		KSeFNumber: body + "-" + ids.KSeFNumberChecksum(body), InvoicingDate: now, AcquisitionDate: now, PermanentStorageDate: now,
+		InvoicingMode: "Online", Meta: *m,
+	}
+	if err := s.spec.validateValue("InvoiceMetadata", rec); err != nil {
+		return flatten("InvoiceMetadata", err) // "InvoiceMetadata/currency: minimum string length is 3"
+	}
+	return nil
 }
 
 // statusOfField is the invoice status KSeF reports for a rule broken on

@@ -58,6 +58,9 @@ func TestInvoiceRules(t *testing.T) {
 		{"FA_RR P_4B in the future", invoice.FARR1, sample(t, "fa-rr1", samples.Fill{SellerNIP: nip, IssueDate: future}), 450, "invoice.P_4B"},
 		{"PEF IssueDate in the future", invoice.PEF3, pefInvoice(nip, "PEF/1", future, false), 450, "invoice.IssueDate"},
 		{"PEF supplier without a Polish NIP", invoice.PEF3, []byte(noSupplierNIP), 450, "invoice.AccountingSupplierParty.CompanyID"},
+		// What UBL does not bound but KSeF's metadata does.
+		{"PEF number over 256 characters", invoice.PEF3, pefInvoice(nip, strings.Repeat("N", 257), invoice.DateInPoland(now), false), 430, "InvoiceMetadata/invoiceNumber"},
+		{"PEF without a currency", invoice.PEF3, bytes.Replace(pefInvoice(nip, "PEF/4", invoice.DateInPoland(now), false), []byte("<cbc:DocumentCurrencyCode>PLN</cbc:DocumentCurrencyCode>"), nil, 1), 430, "InvoiceMetadata/currency"},
 		{"PEF_KOR in a PEF session", invoice.PEF3, pefInvoice(nip, "PEF/3", invoice.DateInPoland(now), true), 430, "invoice.formCode"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

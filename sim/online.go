@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/invoice"
@@ -329,6 +330,10 @@ func (s *Server) handleOpenOnline(w http.ResponseWriter, r *http.Request) {
 	s.ok(w, http.StatusCreated, openOnlineResponse{ReferenceNumber: sess.ref, ValidUntil: ksefTime(sess.validUntil)})
 }
 
+// maxInvoiceNumber is the longest invoiceNumber the OpenAPI document lets
+// an invoice status or its metadata carry (characters).
+const maxInvoiceNumber = 256
+
 type sendInvoiceRequest struct {
 	InvoiceHash             string  `json:"invoiceHash"`
 	InvoiceSize             int64   `json:"invoiceSize"`
@@ -441,7 +446,9 @@ func (s *Server) handleSendInvoice(w http.ResponseWriter, r *http.Request) {
 		received: now, done: now.Add(s.opts.ProcessingDelay), mode: "Online",
 	}
 	if doc != nil {
-		inv.number = doc.facts.InvoiceNumber
+		if n := doc.facts.InvoiceNumber; utf8.RuneCountInString(n) <= maxInvoiceNumber {
+			inv.number = n // a longer one is refused (offSchema) and cannot be shown either
+		}
 		if req.OfflineMode || doc.facts.IssueDate < invoice.DateInPoland(now) {
 			inv.mode = "Offline" // declared, or detected: issued before the day it arrived
 		}
