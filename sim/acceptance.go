@@ -81,9 +81,8 @@ func (s *Server) verifyInvoice(doc []byte, form formSpec, now time.Time) (invoic
 // cannot carry is one KSeF's PEF schemas, which the simulator does not
 // bundle, would refuse.
 func (s *Server) offSchema(m *invoice.Meta, now time.Time) []string {
-	body := m.Seller.NIP + "-" + now.In(warsaw).Format("20060102") + "-000000000000"
 	rec := InvoiceMetadata{
-		KSeFNumber: body + "-" + ids.KSeFNumberChecksum(body), InvoicingDate: now, AcquisitionDate: now, PermanentStorageDate: now,
+		KSeFNumber: ksefNumber(m.Seller.NIP, now, "000000000000"), InvoicingDate: now, AcquisitionDate: now, PermanentStorageDate: now,
 		InvoicingMode: "Online", Meta: *m,
 	}
 	if err := s.spec.validateValue("InvoiceMetadata", rec); err != nil {
@@ -157,9 +156,8 @@ func (s *Server) admit(sess *onlineSession, inv *sessionInvoice, doc *verified, 
 		return st
 	}
 	acquired := inv.done
-	body := f.SellerNIP + "-" + acquired.In(warsaw).Format("20060102") + "-" + randHex(6)
 	meta := InvoiceMetadata{
-		KSeFNumber:           body + "-" + ids.KSeFNumberChecksum(body),
+		KSeFNumber:           ksefNumber(f.SellerNIP, acquired, randHex(6)),
 		InvoicingDate:        inv.received,
 		AcquisitionDate:      acquired,
 		PermanentStorageDate: acquired.Add(s.opts.PermanentStorageDelay),
@@ -176,6 +174,14 @@ func (s *Server) admit(sess *onlineSession, inv *sessionInvoice, doc *verified, 
 	}
 	s.store.add(inv.stored, key)
 	return invStatus(200)
+}
+
+// ksefNumber is a KSeF number in the official format (protocol.md §15):
+// the seller's NIP, the day of acceptance in Poland, 12 hex digits unique to
+// the invoice, and the CRC-8 check that ids.ValidateKSeFNumber verifies.
+func ksefNumber(seller string, acquired time.Time, unique string) string {
+	body := seller + "-" + acquired.In(warsaw).Format("20060102") + "-" + unique
+	return body + "-" + ids.KSeFNumberChecksum(body)
 }
 
 // mayIssueFor reports whether a context may send invoices of seller nip:
