@@ -167,6 +167,21 @@ func TestOnlineDuplicate(t *testing.T) {
 	if s.InvoiceCount() != 1 {
 		t.Fatalf("stored %d, want 1", s.InvoiceCount())
 	}
+	// The invoice type is part of the key: a PEF invoice and a PEF credit
+	// note may share a number (and the FA invoice's), another PEF invoice
+	// may not.
+	today := invoice.DateInPoland(time.Now())
+	pef, kor := c.open(access, openOpts{form: invoice.PEF3}), c.open(access, openOpts{form: invoice.PEFKOR3})
+	number := orig.InvoiceNumber
+	if st := pef.invoice(pef.send(pefInvoice(nip, number, today, false))); st.Status.Code != 200 {
+		t.Fatalf("PEF invoice numbered like an FA one: %+v", st.Status)
+	}
+	if st := kor.invoice(kor.send(pefInvoice(nip, number, today, true))); st.Status.Code != 200 {
+		t.Fatalf("PEF credit note numbered like a PEF invoice: %+v", st.Status)
+	}
+	if st := pef.invoice(pef.send(bytes.Replace(pefInvoice(nip, number, today, false), []byte("Sprzedawca Sp."), []byte("Inna nazwa Sp."), 1))); st.Status.Code != 440 {
+		t.Fatalf("the second PEF invoice with that number: %+v", st.Status)
+	}
 	second.close()
 	if st := second.status(); st.Status.Code != 445 {
 		t.Fatalf("a session of duplicates only: %+v", st.Status)
