@@ -1,7 +1,9 @@
 package invoice
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -57,6 +59,28 @@ func isDiscouraged(r rune) bool {
 	}
 }
 
+// plainASCII reports whether the eight bytes of x are all printable ASCII
+// or tab, LF, CR — the common case, tested a word at a time: no byte ≥
+// 0x80, none equal to 0x7F, and the bytes below 0x20 (found with the
+// borrow trick, which may also flag bytes above a true one; those are
+// filtered by looking) are whitespace.
+func plainASCII(x uint64) bool {
+	const lsb, msb = 0x0101010101010101, 0x8080808080808080
+	if x&msb != 0 {
+		return false
+	}
+	if d := x ^ 0x7F*lsb; (d-lsb)&^d&msb != 0 {
+		return false
+	}
+	for m := (x - 0x20*lsb) &^ x & msb; m != 0; m &= m - 1 {
+		c := byte(x >> (bits.TrailingZeros64(m) &^ 7))
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
 // maxCharProblems caps how many code points are reported one by one; a
 // document full of them needs fixing once, not a thousand-line error.
 const maxCharProblems = 5
@@ -68,6 +92,10 @@ const maxCharProblems = 5
 func scanChars(doc []byte) (badUTF8 int, probs []charProblem, total int) {
 	badUTF8 = -1
 	for i := 0; i < len(doc); {
+		if i+8 <= len(doc) && plainASCII(binary.LittleEndian.Uint64(doc[i:])) {
+			i += 8
+			continue
+		}
 		c := doc[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c < 0x7F || c == '\n' || c == '\t' || c == '\r' {

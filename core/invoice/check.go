@@ -95,15 +95,9 @@ func Check(doc []byte, o CheckOptions) (*Facts, error) {
 	if !p.wellFormed {
 		return nil, probs.err()
 	}
-	f := &Facts{Namespace: p.rootNS, Size: len(doc), SHA256: sha256.Sum256(doc)}
+	f := factsOf(p, doc)
 	checkForm(p, session, &probs)
 	if p.form != nil {
-		f.FormCode = p.form.code
-		f.SellerNIP = sellerNIP(p)
-		f.IssueDate = strings.Trim(p.issueDate, xmlSpace)
-		f.InvoiceNumber = collapse(p.number)
-		f.InvoiceType = strings.Trim(p.invoiceType, xmlSpace)
-		f.HasAttachment = p.attachment
 		checkContent(p, f, o.Now, &probs)
 	}
 	if o.MaxSize <= 0 && len(doc) > MaxSize && !f.HasAttachment {
@@ -113,6 +107,55 @@ func Check(doc []byte, o CheckOptions) (*Facts, error) {
 		return f, probs.err()
 	}
 	return f, nil
+}
+
+// factsOf is what a read document says.
+func factsOf(p *parsed, doc []byte) *Facts {
+	f := &Facts{Namespace: p.rootNS, Size: len(doc), SHA256: sha256.Sum256(doc)}
+	if p.form != nil {
+		f.FormCode = p.form.code
+		f.SellerNIP = sellerNIP(p)
+		f.IssueDate = strings.Trim(p.issueDate, xmlSpace)
+		f.InvoiceNumber = collapse(p.number)
+		f.InvoiceType = strings.Trim(p.invoiceType, xmlSpace)
+		f.HasAttachment = p.attachment
+	}
+	return f
+}
+
+// ReadFacts reads the facts of a well-formed document of any form this
+// package knows and applies none of Check's rules — for the KOD I link of
+// an invoice KSeF already holds, say. It fails only when the document is
+// not well-formed XML, not of a known form, or lacks the seller's NIP or
+// the issue date.
+func ReadFacts(doc []byte) (*Facts, error) {
+	p, err := readKnown(doc)
+	if err != nil {
+		return nil, err
+	}
+	f := factsOf(p, doc)
+	n := p.form.layout.names()
+	switch {
+	case f.SellerNIP == "":
+		return nil, errs.Invalid(n.seller, "the seller's NIP is missing")
+	case f.IssueDate == "":
+		return nil, errs.Invalid(n.date, "the issue date is missing")
+	}
+	return f, nil
+}
+
+// readKnown reads a document that must be well-formed and of a known
+// form, for the readers that apply no rules (ReadFacts, Metadata).
+func readKnown(doc []byte) (*parsed, error) {
+	var probs problems
+	p := read(doc, &probs)
+	if !p.wellFormed {
+		return nil, probs.err()
+	}
+	if p.form == nil {
+		return nil, errs.Invalid("invoice.formCode", "the root element {%s}%s is not a KSeF invoice document", p.rootNS, p.root)
+	}
+	return p, nil
 }
 
 // xmlSpace is XML's S, trimmed from values whose XSD type collapses

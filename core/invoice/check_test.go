@@ -219,3 +219,20 @@ func TestCheckFindingsAreCapped(t *testing.T) {
 		t.Fatalf("last finding %q", last)
 	}
 }
+
+func TestReadFactsAppliesNoRules(t *testing.T) {
+	doc := replace("<P_1>2026-11-30</P_1>", "<P_1>2099-01-01</P_1>")(prepend("\xEF\xBB\xBF")(fa3(t)))
+	f, err := ReadFacts(doc)
+	if err != nil || f.SellerNIP != "5265877635" || f.IssueDate != "2099-01-01" || f.FormCode != FA3 {
+		t.Fatalf("%+v %v", f, err)
+	}
+	for doc, field := range map[string]string{
+		"<a":                       "invoice.xml",
+		`<Faktura xmlns="urn:x"/>`: "invoice.formCode",
+		strings.Replace(farr, "<P_4B>2026-11-23</P_4B>", "", 1): "invoice.P_4B",
+	} {
+		if _, err := ReadFacts([]byte(doc)); errs.As(err).Field != field {
+			t.Errorf("%.30q: %v", doc, err)
+		}
+	}
+}

@@ -79,13 +79,9 @@ var invoiceTypes = [...]struct{ xml, ksef string }{
 // reports VAT in PLN. For PEF documents the type is VatPef (Invoice) or
 // KorPef (CreditNote); KSeF's VatPefSp is not told apart.
 func Metadata(doc []byte) (*Meta, error) {
-	var probs problems
-	p := read(doc, &probs)
-	if !p.wellFormed {
-		return nil, probs.err()
-	}
-	if p.form == nil {
-		return nil, errs.Invalid("invoice.formCode", "the root element {%s}%s is not a KSeF invoice document", p.rootNS, p.root)
+	p, err := readKnown(doc)
+	if err != nil {
+		return nil, err
 	}
 	n := p.form.layout.names()
 	m := &Meta{

@@ -118,11 +118,7 @@ func trie(l layout) *node {
 
 func buildTries() {
 	// FA (2) and FA (3) share the layout (schemat_FA(3)_v1-0E.xsd).
-	fa := &node{}
-	fa.add("Naglowek/KodFormularza", fKodFormularza, 0).attrs = true
-	fa.add("Podmiot1/DaneIdentyfikacyjne/NIP", fSellerNIP, 0)
-	fa.add("Podmiot1/DaneIdentyfikacyjne/Nazwa", fSellerName, 0)
-	addParties(fa)
+	fa := parties()
 	fa.add("Fa/KodWaluty", fCurrency, 0)
 	fa.add("Fa/P_1", fIssueDate, 0)
 	fa.add("Fa/P_2", fNumber, 0)
@@ -145,11 +141,7 @@ func buildTries() {
 	// Podmiot1 is the supplier (the farmer), Podmiot2 the buyer
 	// (schemat_FA_RR(1)_v1-1E.xsd). The official SDK templates put the
 	// authenticated context's NIP into Podmiot1, as for FA.
-	rr := &node{}
-	rr.add("Naglowek/KodFormularza", fKodFormularza, 0).attrs = true
-	rr.add("Podmiot1/DaneIdentyfikacyjne/NIP", fSellerNIP, 0)
-	rr.add("Podmiot1/DaneIdentyfikacyjne/Nazwa", fSellerName, 0)
-	addParties(rr)
+	rr := parties()
 	rr.add("FakturaRR/KodWaluty", fCurrency, 0)
 	rr.add("FakturaRR/P_4B", fIssueDate, 0)
 	rr.add("FakturaRR/P_4C", fNumber, 0)
@@ -183,9 +175,14 @@ func buildTries() {
 	tries[layoutUBL] = ubl
 }
 
-// addParties adds the buyer, third subjects and the authorised subject,
-// laid out alike in FA and FA_RR.
-func addParties(n *node) {
+// parties is the start of the FA and FA_RR tries, laid out alike: the
+// header's KodFormularza, the seller, the buyer, the third subjects and
+// the authorised subject.
+func parties() *node {
+	n := &node{}
+	n.add("Naglowek/KodFormularza", fKodFormularza, 0).attrs = true
+	n.add("Podmiot1/DaneIdentyfikacyjne/NIP", fSellerNIP, 0)
+	n.add("Podmiot1/DaneIdentyfikacyjne/Nazwa", fSellerName, 0)
 	for _, p := range []struct {
 		path string
 		f    field
@@ -212,6 +209,7 @@ func addParties(n *node) {
 	n.add("PodmiotUpowazniony/DaneIdentyfikacyjne/NIP", fAuthNIP, 0)
 	n.add("PodmiotUpowazniony/DaneIdentyfikacyjne/Nazwa", fAuthName, 0)
 	n.add("PodmiotUpowazniony/RolaPU", fAuthRole, 0)
+	return n
 }
 
 // sink receives the collected values.

@@ -2,6 +2,7 @@ package invoice
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -182,6 +183,30 @@ func TestAppendText(t *testing.T) {
 	for _, c := range cases {
 		if got := string(appendText(nil, []byte(c.raw), c.mode)); got != c.want {
 			t.Errorf("%q mode %d: %q, want %q", c.raw, c.mode, got, c.want)
+		}
+	}
+}
+
+// TestPlainASCII holds the word-at-a-time test to the byte-at-a-time one
+// on every byte value in every position.
+func TestPlainASCII(t *testing.T) {
+	ok := func(c byte) bool { return c >= 0x20 && c < 0x7F || c == '\t' || c == '\n' || c == '\r' }
+	for pos := 0; pos < 8; pos++ {
+		for c := 0; c < 256; c++ {
+			for _, fill := range []byte{'a', '\n', 0x1F, ' '} {
+				var w [8]byte
+				for i := range w {
+					w[i] = fill
+				}
+				w[pos] = byte(c)
+				want := true
+				for _, b := range w {
+					want = want && ok(b)
+				}
+				if got := plainASCII(binary.LittleEndian.Uint64(w[:])); got != want {
+					t.Fatalf("%q: %v, want %v", w, got, want)
+				}
+			}
 		}
 	}
 }

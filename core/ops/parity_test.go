@@ -42,7 +42,7 @@ func parityCases(t *testing.T) []parityCase {
 		"challenge": "20250604-CR-461EA5B000-537A6BA15D-D7", "nip": "5265877635", "subjectType": "certificateSubject",
 	}
 	unsigned := `<?xml version="1.0" encoding="utf-8"?><AuthTokenRequest xmlns="http://ksef.mf.gov.pl/auth/token/2.0"><Challenge>20250604-CR-461EA5B000-537A6BA15D-D7</Challenge><ContextIdentifier><Nip>5265877635</Nip></ContextIdentifier><SubjectIdentifierType>certificateSubject</SubjectIdentifierType></AuthTokenRequest>`
-	return []parityCase{
+	return append([]parityCase{
 		{"env.list", "env.list", raw(map[string]any{})},
 		{"ops.list", "ops.list", raw(map[string]any{})},
 		{"xades.auth_request", "xades.auth_request", raw(authReq)},
@@ -58,7 +58,7 @@ func parityCases(t *testing.T) []parityCase {
 		{"error: invalid nip", "xades.auth_request", raw(map[string]any{"challenge": "20250604-CR-461EA5B000-537A6BA15D-D7", "nip": "5265877636"})},
 		{"error: unknown op", "no.such.op", raw(map[string]any{})},
 		{"error: unknown field", "env.list", raw(map[string]any{"bogus": 1})},
-	}
+	}, invoiceParityCases(t)...)
 }
 
 func TestParityVectors(t *testing.T) {

@@ -1,0 +1,135 @@
+package ops
+
+import (
+	"context"
+	"encoding/base64"
+	"time"
+
+	"github.com/ksefkit/ksefkit/core/env"
+	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/invoice"
+	"github.com/ksefkit/ksefkit/core/ksef"
+)
+
+// DocumentInput carries a document as bytes: base64, like the certificate
+// inputs, because what is checked, hashed and sent must be exactly the
+// caller's bytes. A JSON string cannot carry bytes that are not UTF-8 —
+// which the check must be able to see and report — and invites
+// re-encoding on the way.
+type DocumentInput struct {
+	XML string `json:"xml" doc:"base64 of the document's bytes, exactly as they are (or will be) sent"`
+}
+
+// Bytes decodes the document.
+func (d DocumentInput) Bytes() ([]byte, error) {
+	if d.XML == "" {
+		return nil, errs.Invalid("xml", "xml is required (base64 of the document's bytes)")
+	}
+	b, err := base64.StdEncoding.DecodeString(d.XML)
+	if err != nil {
+		return nil, errs.Invalid("xml", "xml is not valid base64: %v", err)
+	}
+	return b, nil
+}
+
+// InvoiceCheckInput is the input of "invoices.check".
+type InvoiceCheckInput struct {
+	DocumentInput
+	FormCode string `json:"formCode,omitempty" doc:"the session's form code: FA (3) (default), FA (2), FA_RR (1), PEF (3), PEF_KOR (3); spellings like fa3 are accepted"`
+	Now      string `json:"now,omitempty" doc:"RFC 3339; P_1 must not be after this day in Poland (default now)"`
+	MaxSize  int    `json:"maxSize,omitempty" doc:"size limit in bytes (default 1 000 000, or 3 000 000 with attachments)"`
+}
+
+// InvoiceFacts answers "invoices.check": what KSeF reads from the invoice.
+type InvoiceFacts struct {
+	invoice.Facts
+	InvoiceHash string `json:"invoiceHash" doc:"Base64 SHA-256 of the bytes: KSeF's invoiceHash"`
+}
+
+// Kod1Input is the input of "invoices.kod1".
+type Kod1Input struct {
+	DocumentInput
+	Environment string `json:"environment,omitempty" doc:"test, demo or prod (and their aliases); the QR base of that environment"`
+	QRBase      string `json:"qrBase,omitempty" doc:"the QR verification base URL itself, instead of an environment"`
+}
+
+// Kod1Result answers "invoices.kod1".
+type Kod1Result struct {
+	URL       string `json:"url" doc:"KOD I: {qrBase}/invoice/{sellerNip}/{DD-MM-YYYY}/{Base64URL SHA-256}"`
+	SellerNIP string `json:"sellerNip"`
+	IssueDate string `json:"issueDate"`
+	// InvoiceHash is the same digest as in the link, in the standard Base64
+	// KSeF uses elsewhere.
+	InvoiceHash string `json:"invoiceHash"`
+}
+
+func parseNow(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return t, errs.Invalid("now", "now %q is not RFC 3339", s)
+	}
+	return t, nil
+}
+
+func qrBase(envName, base string) (string, error) {
+	switch {
+	case base != "" && envName != "":
+		return "", errs.Invalid("qrBase", "give environment or qrBase, not both")
+	case base != "":
+		return base, nil
+	case envName == "":
+		return "", errs.Invalid("environment", "environment (test, demo, prod) or qrBase is required")
+	}
+	e, err := env.Lookup(envName)
+	if err != nil {
+		return "", err
+	}
+	return e.QRBase, nil
+}
+
+func init() {
+	register("invoices.check", "Pre-flight check of an invoice: every rule KSeF would reject it on (XML 1.0 well-formed, UTF-8 without BOM, no other prolog encoding, no processing instructions or DOCTYPE, no W3C-discouraged code points, form code = namespace and KodFormularza, P_1 not in the future in Poland, NIP checksums, size), all reported at once as input.invalid findings \"field: message\"; or the facts KSeF reads.", false, false,
+		func(_ context.Context, _ *ksef.Client, in *InvoiceCheckInput) (*InvoiceFacts, error) {
+			doc, err := in.Bytes()
+			if err != nil {
+				return nil, err
+			}
+			o := invoice.CheckOptions{MaxSize: in.MaxSize}
+			if in.FormCode != "" {
+				if o.FormCode, err = invoice.LookupFormCode(in.FormCode); err != nil {
+					return nil, err
+				}
+			}
+			if o.Now, err = parseNow(in.Now); err != nil {
+				return nil, err
+			}
+			f, err := invoice.Check(doc, o)
+			if err != nil {
+				return nil, err
+			}
+			return &InvoiceFacts{Facts: *f, InvoiceHash: base64.StdEncoding.EncodeToString(f.SHA256[:])}, nil
+		})
+	register("invoices.kod1", "KOD I, the verification link every invoice printout carries as a QR code: the seller NIP and P_1 read from the invoice, the SHA-256 of its exact bytes, under the environment's QR base. No rule is applied: the link is computed for any well-formed invoice.", false, false,
+		func(_ context.Context, _ *ksef.Client, in *Kod1Input) (*Kod1Result, error) {
+			doc, err := in.Bytes()
+			if err != nil {
+				return nil, err
+			}
+			base, err := qrBase(in.Environment, in.QRBase)
+			if err != nil {
+				return nil, err
+			}
+			f, err := invoice.ReadFacts(doc)
+			if err != nil {
+				return nil, err
+			}
+			url, err := invoice.VerificationLink(base, f.SellerNIP, f.IssueDate, f.SHA256)
+			if err != nil {
+				return nil, err
+			}
+			return &Kod1Result{URL: url, SellerNIP: f.SellerNIP, IssueDate: f.IssueDate, InvoiceHash: base64.StdEncoding.EncodeToString(f.SHA256[:])}, nil
+		})
+}
