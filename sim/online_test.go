@@ -353,9 +353,13 @@ func TestOnlineInvoiceListPaging(t *testing.T) {
 	s, c := startSim(t, Options{AuthDelay: NoAuthDelay, ProcessingDelay: -1})
 	nip, access := accessFor(t, s, c)
 	sess := c.open(access, openOpts{})
+	gen, err := samples.NewGenerator(samples.Fill{SellerNIP: nip}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var refs []string
 	for i := range 12 {
-		refs = append(refs, sess.send(invoiceFA3(t, nip, "L/"+string(rune('A'+i)), time.Now())))
+		refs = append(refs, sess.send(gen.Invoice(i)))
 	}
 	var got []string
 	token := ""
