@@ -70,7 +70,13 @@ lib-portable: include/ksef.h
 	@objdump -T $(BUILD)/lib-portable/libksef.so | grep -o 'GLIBC_[0-9.]*' | sort -Vu | tail -1
 
 capi-sim: $(KSEF_SIM)
-$(KSEF_SIM): go.mod $(shell find sim cmd/ksef-sim core -name '*.go' -not -name '*_test.go' 2>/dev/null)
+# ksef-sim embeds the XSDs, the OpenAPI document and the sample invoices
+# (go:embed), so a changed schema rebuilds it. Some of those names hold
+# parentheses ("schemat_FA(3)_v1-0E.xsd"), which make would read as archive
+# members: they are listed with ? in their place, which make's own
+# wildcard expansion turns back into the file.
+SIM_EMBEDDED  := $(shell find sim/xsd sim/spec sim/samples/templates -type f 2>/dev/null | sed 's/[()]/?/g')
+$(KSEF_SIM): go.mod go.sum $(shell find sim cmd/ksef-sim core -name '*.go' -not -name '*_test.go' 2>/dev/null) $(SIM_EMBEDDED)
 	@mkdir -p $(@D)
 	$(GO) build -o $(KSEF_SIM) ./cmd/ksef-sim
 

@@ -10,12 +10,14 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ksefkit/ksefkit/core/ids"
+	"github.com/ksefkit/ksefkit/core/invoice"
 	"github.com/ksefkit/ksefkit/core/secret"
 )
 
@@ -250,8 +252,8 @@ type encryptionInfo struct {
 }
 
 type openOnlineRequest struct {
-	FormCode   formCode       `json:"formCode"`
-	Encryption encryptionInfo `json:"encryption"`
+	FormCode   invoice.FormCode `json:"formCode"`
+	Encryption encryptionInfo   `json:"encryption"`
 }
 
 type openOnlineResponse struct {
@@ -283,7 +285,11 @@ func (s *Server) handleOpenOnline(w http.ResponseWriter, r *http.Request) {
 	form, known := lookupForm(req.FormCode)
 	var problems []string
 	if !known {
-		problems = append(problems, fmt.Sprintf("formCode: %s is not supported (use FA (3) 1-0E FA, FA (2) 1-0E FA, FA_RR (1) 1-1E FA_RR, PEF (3) 2-1 PEF or PEF_KOR (3) 2-1 PEF)", req.FormCode))
+		supported := make([]string, 0, len(formSpecs))
+		for _, c := range invoice.FormCodes() {
+			supported = append(supported, formCodeText(c))
+		}
+		problems = append(problems, fmt.Sprintf("formCode: %s is not supported (use %s)", formCodeText(req.FormCode), strings.Join(supported, ", ")))
 	}
 	wrapped, err := base64.StdEncoding.DecodeString(req.Encryption.EncryptedSymmetricKey)
 	if err != nil || len(wrapped) == 0 {
@@ -320,9 +326,13 @@ func (s *Server) handleOpenOnline(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.sessions[sess.ref] = sess
 	s.mu.Unlock()
-	s.log.Info("online session opened", "ref", sess.ref, "context", op.context.String(), "formCode", form.code.String(), "keyUnwrapped", !key.IsZero())
+	s.log.Info("online session opened", "ref", sess.ref, "context", op.context.String(), "formCode", formCodeText(form.code), "keyUnwrapped", !key.IsZero())
 	s.ok(w, http.StatusCreated, openOnlineResponse{ReferenceNumber: sess.ref, ValidUntil: ksefTime(sess.validUntil)})
 }
+
+// maxInvoiceNumber is the longest invoiceNumber the OpenAPI document lets
+// an invoice status or its metadata carry (characters).
+const maxInvoiceNumber = 256
 
 type sendInvoiceRequest struct {
 	InvoiceHash             string  `json:"invoiceHash"`
@@ -414,12 +424,12 @@ func (s *Server) handleSendInvoice(w http.ResponseWriter, r *http.Request) {
 
 	// The outcome, decided now and revealed after the processing delay.
 	var outcome invoiceStatus
-	var facts *invoiceFacts
+	var doc *verified
 	switch {
 	case decErr != nil:
 		outcome = invStatus(435, "Nie można odszyfrować pliku kluczem sesji: "+decErr.Error())
 	default:
-		outcome, facts = s.verifyInvoice(plain, sess.form, now)
+		outcome, doc = s.verifyInvoice(plain, sess.form, now)
 	}
 	force550 := reqInfoOf(r.Context()).invoice550
 
@@ -435,13 +445,15 @@ func (s *Server) handleSendInvoice(w http.ResponseWriter, r *http.Request) {
 		ordinal: len(sess.invoices) + 1, ref: newRef(now, infixSessionInvoice), hash: req.InvoiceHash,
 		received: now, done: now.Add(s.opts.ProcessingDelay), mode: "Online",
 	}
-	if facts != nil {
-		inv.number = facts.InvoiceNumber
-		if req.OfflineMode || facts.IssueDate < now.In(warsaw).Format("2006-01-02") {
+	if doc != nil {
+		if n := doc.facts.InvoiceNumber; utf8.RuneCountInString(n) <= maxInvoiceNumber {
+			inv.number = n // a longer one is refused (offSchema) and cannot be shown either
+		}
+		if req.OfflineMode || doc.facts.IssueDate < invoice.DateInPoland(now) {
 			inv.mode = "Offline" // declared, or detected: issued before the day it arrived
 		}
 		if outcome.Code == 200 {
-			outcome = s.admit(sess, inv, facts, plain, req, force550)
+			outcome = s.admit(sess, inv, doc, plain, req, force550)
 		}
 	}
 	inv.final = outcome
@@ -450,82 +462,6 @@ func (s *Server) handleSendInvoice(w http.ResponseWriter, r *http.Request) {
 	sess.lastSend = now
 	s.log.Info("invoice received", "session", sess.ref, "ref", inv.ref, "ordinal", inv.ordinal, "outcome", outcome.Code)
 	s.ok(w, http.StatusAccepted, sendInvoiceResponse{ReferenceNumber: inv.ref})
-}
-
-// verifyInvoice applies the pre-flight rules and the XSD of the session's form.
-func (s *Server) verifyInvoice(doc []byte, form formSpec, now time.Time) (invoiceStatus, *invoiceFacts) {
-	facts, broken := checkInvoice(doc, form, now)
-	if broken != nil {
-		return invStatus(statusOfRule(broken), append([]string{broken.Field}, broken.Findings...)...), nil
-	}
-	if form.schema != "" {
-		findings, err := validateXSD(form.schema, doc)
-		if err != nil {
-			s.log.Error("XSD validation failed to run", "err", err)
-			return invStatus(500, err.Error()), facts
-		}
-		if findings != nil {
-			return invStatus(430, findings...), facts
-		}
-	}
-	return invStatus(200), facts
-}
-
-// admit runs the checks that depend on the simulator's state — attachment
-// consent, the context's permission for the seller, uniqueness — and on
-// success numbers and stores the invoice. Caller holds s.mu.
-func (s *Server) admit(sess *onlineSession, inv *sessionInvoice, f *invoiceFacts, doc []byte, req sendInvoiceRequest, force550 bool) invoiceStatus {
-	if f.HasAttachment && !s.attachments[f.SellerNIP] {
-		return invStatus(415, "Podatnik "+f.SellerNIP+" nie zgłosił możliwości wysyłania faktur z załącznikami (POST /testdata/attachment).")
-	}
-	// A VAT RR invoice is issued by its buyer (Podmiot2) for the farmer
-	// who sells (Podmiot1); either may send it.
-	if !s.mayIssueFor(sess.context, f.SellerNIP) && !(sess.form.code.Value == "FA_RR" && s.mayIssueFor(sess.context, f.BuyerNIP)) {
-		return invStatus(410, fmt.Sprintf("Kontekst %s nie ma uprawnień do wystawiania faktur w imieniu %s.", sess.context, f.SellerNIP))
-	}
-	if force550 {
-		return invStatus(550, "Przetwarzanie zostało przerwane z przyczyn wewnętrznych systemu. Spróbuj ponownie")
-	}
-	key := uniqueKey{f.SellerNIP, f.InvoiceType, f.InvoiceNumber}
-	if orig := s.store.duplicateOf(key); orig != nil {
-		st := invStatus(440, "Duplikat faktury. Faktura o numerze KSeF: "+orig.KSeFNumber+" została już prawidłowo przesłana do systemu w sesji: "+orig.SessionReferenceNumber)
-		st.Extensions = map[string]string{"originalKsefNumber": orig.KSeFNumber, "originalSessionReferenceNumber": orig.SessionReferenceNumber}
-		return st
-	}
-	acquired := inv.done
-	body := f.SellerNIP + "-" + acquired.In(warsaw).Format("20060102") + "-" + randHex(6)
-	number := body + "-" + ids.KSeFNumberChecksum(body)
-	storage := acquired.Add(s.opts.PermanentStorageDelay)
-	meta := InvoiceMetadata{
-		KSeFNumber: number, InvoiceNumber: f.InvoiceNumber, IssueDate: f.IssueDate,
-		InvoicingDate: inv.received, AcquisitionDate: acquired, PermanentStorageDate: storage,
-		SellerNIP: f.SellerNIP, SellerName: f.SellerName, BuyerNIP: f.BuyerNIP, BuyerName: f.BuyerName,
-		GrossAmount: f.Gross, Currency: f.Currency, InvoicingMode: inv.mode, InvoiceType: f.InvoiceType,
-		FormCode: sess.form.code, HasAttachment: f.HasAttachment, InvoiceHash: inv.hash,
-	}
-	if req.HashOfCorrectedInvoice != nil {
-		meta.HashOfCorrected = *req.HashOfCorrectedInvoice
-	}
-	inv.stored = &StoredInvoice{
-		InvoiceMetadata: meta, SessionReferenceNumber: sess.ref, InvoiceReferenceNumber: inv.ref,
-		Context: sess.context.String(), XML: slices.Clone(doc),
-	}
-	s.store.add(inv.stored, key)
-	return invStatus(200)
-}
-
-// mayIssueFor reports whether a context may send invoices of seller nip:
-// its own, or those of a seller that granted the context's NIP InvoiceWrite
-// (Server.Grant, POST /testdata/permissions). Caller holds s.mu.
-func (s *Server) mayIssueFor(ctx ids.ContextIdentifier, nip string) bool {
-	own := ownerNIP(ctx)
-	if own == nip {
-		return true
-	}
-	if own == "" {
-		return false
-	}
-	return slices.Contains(s.permissionsIn(ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}, Identity{IdentityNip, own}), "InvoiceWrite")
 }
 
 // decryptCBC undoes AES-256-CBC with PKCS#7 padding (no IV prefix).

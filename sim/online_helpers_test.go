@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -21,26 +20,62 @@ import (
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/ids"
-	"github.com/ksefkit/ksefkit/core/xades"
+	"github.com/ksefkit/ksefkit/core/invoice"
+	"github.com/ksefkit/ksefkit/core/upo"
+	"github.com/ksefkit/ksefkit/sim/samples"
 )
 
 // A minimal online-session client written with the standard library only:
 // the tests of the simulator must not depend on the client they serve.
 
-var fa3 = formCode{"FA (3)", "1-0E", "FA"}
+var fa3 = invoice.FA3
 
-// sample fills an official template for seller nip with a unique number
-// and issue date day (P_1 of FA, P_4B of FA_RR).
-func sample(t *testing.T, name, nip, number string, day time.Time) []byte {
+// sample fills the official sample invoice name (sim/samples) — every
+// test invoice comes from there, so the simulator is tested on the
+// documents KSeF's own clients send.
+func sample(t testing.TB, name string, f samples.Fill) []byte {
 	t.Helper()
-	doc := fillTemplate(t, filepath.Join("testdata", name), nip, number, day)
-	date := day.In(warsaw).Format("2006-01-02")
-	doc = regexp.MustCompile(`<P_1>[^<]*</P_1>`).ReplaceAll(doc, []byte("<P_1>"+date+"</P_1>"))
-	return regexp.MustCompile(`<P_4B>[^<]*</P_4B>`).ReplaceAll(doc, []byte("<P_4B>"+date+"</P_4B>"))
+	doc, err := samples.Invoice(name, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }
 
-func invoiceFA3(t *testing.T, nip, number string, day time.Time) []byte {
-	return sample(t, "invoice-template-fa-3.xml", nip, number, day)
+// invoiceFA3 is the "fa3" sample of seller nip, numbered number, issued on
+// day (in Poland).
+func invoiceFA3(t testing.TB, nip, number string, day time.Time) []byte {
+	return sample(t, "fa3", samples.Fill{SellerNIP: nip, Number: number, IssueDate: invoice.DateInPoland(day)})
+}
+
+// pefInvoice is a UBL 2.1 invoice (PEF (3)) or credit note (PEF_KOR (3))
+// laid out as core/invoice reads PEF documents: the seller's NIP in
+// AccountingSupplierParty/Party/PartyLegalEntity/CompanyID with the PL
+// prefix (and as a 9945 EndpointID), the number in cbc:ID, the issue date
+// in cbc:IssueDate, the buyer's EU VAT number in PartyTaxScheme.
+func pefInvoice(nip, number, issueDate string, creditNote bool) []byte {
+	root, ns, typ := "Invoice", invoice.NamespaceUBLInvoice, "<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>"
+	if creditNote {
+		root, ns, typ = "CreditNote", invoice.NamespaceUBLCredit, "<cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>"
+	}
+	return []byte(`<?xml version="1.0" encoding="UTF-8"?>
+<` + root + ` xmlns="` + ns + `" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+	<cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:CustomizationID>
+	<cbc:ID>` + number + `</cbc:ID>
+	<cbc:IssueDate>` + issueDate + `</cbc:IssueDate>
+	` + typ + `
+	<cbc:DocumentCurrencyCode>PLN</cbc:DocumentCurrencyCode>
+	<cac:AccountingSupplierParty><cac:Party>
+		<cbc:EndpointID schemeID="9945">` + nip + `</cbc:EndpointID>
+		<cac:PartyLegalEntity><cbc:RegistrationName>Sprzedawca Sp. z o.o.</cbc:RegistrationName><cbc:CompanyID>PL` + nip + `</cbc:CompanyID></cac:PartyLegalEntity>
+	</cac:Party></cac:AccountingSupplierParty>
+	<cac:AccountingCustomerParty><cac:Party>
+		<cac:PartyTaxScheme><cbc:CompanyID>SE4598375937</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
+		<cac:PartyLegalEntity><cbc:RegistrationName>Nabywca AB</cbc:RegistrationName></cac:PartyLegalEntity>
+	</cac:Party></cac:AccountingCustomerParty>
+	<cac:TaxTotal><cbc:TaxAmount currencyID="PLN">230.00</cbc:TaxAmount></cac:TaxTotal>
+	<cac:LegalMonetaryTotal><cbc:TaxExclusiveAmount currencyID="PLN">1000.00</cbc:TaxExclusiveAmount><cbc:TaxInclusiveAmount currencyID="PLN">1230.00</cbc:TaxInclusiveAmount></cac:LegalMonetaryTotal>
+</` + root + `>`)
 }
 
 // publicKey fetches the key of one usage.
@@ -81,7 +116,7 @@ type onlineSess struct {
 }
 
 type openOpts struct {
-	form      formCode
+	form      invoice.FormCode
 	keyID     *string // nil: the current key's id
 	wrapped   []byte  // instead of the real wrapped key
 	ivLen     int
@@ -90,7 +125,7 @@ type openOpts struct {
 
 func (c *client) open(access string, o openOpts) *onlineSess {
 	c.t.Helper()
-	if o.form == (formCode{}) {
+	if o.form.IsZero() {
 		o.form = fa3
 	}
 	sess := &onlineSess{c: c, access: access, key: randBytes(32), iv: randBytes(16)}
@@ -233,12 +268,12 @@ func checkUPO(t *testing.T, s *Server, r reply) string {
 	if got := r.header.Get("x-ms-meta-hash"); got != hashB64(r.body) {
 		t.Fatalf("x-ms-meta-hash %q does not match the body (%s)", got, hashB64(r.body))
 	}
-	rep, err := xades.Verify(r.body, xades.VerifyOptions{Now: s.now()})
-	if err != nil || !rep.Valid {
-		t.Fatalf("UPO signature: %v %+v", err, rep)
-	}
-	if rep.Certificate.FingerprintSHA256 != fmt.Sprintf("%X", sha256.Sum256(s.UPOCertificate().Raw)) {
-		t.Fatalf("UPO signed by %+v, not the simulator's UPO certificate", rep.Certificate)
+	// Signed by the simulator's "MF" seal: core/upo's verifier, pinned to it.
+	roots := x509.NewCertPool()
+	roots.AddCert(s.UPOCertificate())
+	v, err := upo.Verify(r.body, upo.VerifyOptions{Now: s.now(), Roots: roots})
+	if err != nil || !v.Chained || !v.Certificate.Equal(s.UPOCertificate()) || len(v.Warnings) != 0 {
+		t.Fatalf("UPO signature: %v %+v", err, v)
 	}
 	unsigned := regexp.MustCompile(`(?s)<ds:Signature .*</ds:Signature>`).ReplaceAll(r.body, nil)
 	f := filepath.Join(t.TempDir(), "upo.xml")

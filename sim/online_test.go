@@ -3,12 +3,13 @@ package sim
 import (
 	"bytes"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/ids"
+	"github.com/ksefkit/ksefkit/core/invoice"
+	"github.com/ksefkit/ksefkit/sim/samples"
 )
 
 // The whole way of one invoice, on the simulator's clock: 100 → 150 → 200,
@@ -84,7 +85,7 @@ func TestOnlineHappyPath(t *testing.T) {
 	}
 	stored := s.Invoices()
 	if len(stored) != 1 || s.InvoiceCount() != 1 || stored[0].KSeFNumber != st.KSeFNumber || !bytes.Equal(stored[0].XML, doc) ||
-		stored[0].SellerNIP != nip || stored[0].InvoiceType != "VAT" || stored[0].SessionReferenceNumber != sess.ref || stored[0].Status != 200 {
+		stored[0].SellerNIP != nip || stored[0].Seller.NIP != nip || stored[0].InvoiceType != "Vat" || stored[0].SessionReferenceNumber != sess.ref || stored[0].Status != 200 {
 		t.Fatalf("stored: %+v", stored)
 	}
 	var listed struct {
@@ -123,7 +124,7 @@ func TestOnlineInvalidInvoiceAmongValid(t *testing.T) {
 		!strings.Contains(strings.Join(st.Status.Details, " "), "Nieznany") || st.KSeFNumber != "" || st.UPODownloadURL != "" {
 		t.Fatalf("XSD-invalid invoice: %+v", st)
 	}
-	if st := sess.invoice(future); st.Status.Code != 450 || st.Status.Details[0] != "invoice.P_1" {
+	if st := sess.invoice(future); st.Status.Code != 450 || !strings.HasPrefix(st.Status.Details[0], "invoice.P_1: ") {
 		t.Fatalf("issued in the future: %+v", st.Status)
 	}
 	if r := c.do("GET", "/sessions/"+sess.ref+"/invoices/"+badRef+"/upo", access, nil); r.status != 400 {
@@ -166,6 +167,21 @@ func TestOnlineDuplicate(t *testing.T) {
 	if s.InvoiceCount() != 1 {
 		t.Fatalf("stored %d, want 1", s.InvoiceCount())
 	}
+	// The invoice type is part of the key: a PEF invoice and a PEF credit
+	// note may share a number (and the FA invoice's), another PEF invoice
+	// may not.
+	today := invoice.DateInPoland(time.Now())
+	pef, kor := c.open(access, openOpts{form: invoice.PEF3}), c.open(access, openOpts{form: invoice.PEFKOR3})
+	number := orig.InvoiceNumber
+	if st := pef.invoice(pef.send(pefInvoice(nip, number, today, false))); st.Status.Code != 200 {
+		t.Fatalf("PEF invoice numbered like an FA one: %+v", st.Status)
+	}
+	if st := kor.invoice(kor.send(pefInvoice(nip, number, today, true))); st.Status.Code != 200 {
+		t.Fatalf("PEF credit note numbered like a PEF invoice: %+v", st.Status)
+	}
+	if st := pef.invoice(pef.send(bytes.Replace(pefInvoice(nip, number, today, false), []byte("Sprzedawca Sp."), []byte("Inna nazwa Sp."), 1))); st.Status.Code != 440 {
+		t.Fatalf("the second PEF invoice with that number: %+v", st.Status)
+	}
 	second.close()
 	if st := second.status(); st.Status.Code != 445 {
 		t.Fatalf("a session of duplicates only: %+v", st.Status)
@@ -181,7 +197,7 @@ func TestOnlineRefusals(t *testing.T) {
 	unknown := "bm90IGEga2V5IGlkIG9mIHRoaXMgc2ltdWxhdG9yISE="
 	c.open(access, openOpts{keyID: &unknown, wantError: codeUnknownPublicKey})
 	c.open(access, openOpts{ivLen: 24, wantError: codeValidation})
-	c.open(access, openOpts{form: formCode{"FA (9)", "1-0E", "FA"}, wantError: codeValidation})
+	c.open(access, openOpts{form: invoice.FormCode{SystemCode: "FA (9)", SchemaVersion: "1-0E", Value: "FA"}, wantError: codeValidation})
 
 	sess := c.open(access, openOpts{})
 	for name, tc := range map[string]struct {
@@ -254,35 +270,50 @@ func TestOnlineWrongKeys(t *testing.T) {
 	}
 }
 
-// Other form codes: FA (2) and FA_RR (1) samples validate against their
-// schemas; PEF documents are checked for well-formedness and namespace.
+// Other form codes: the FA (2) and FA_RR (1) samples validate against
+// their schemas; PEF documents get core/invoice's checks (no UBL schemas
+// are bundled). Each form's session refuses the documents of another.
 func TestOnlineOtherForms(t *testing.T) {
 	s, c := startSim(t, Options{AuthDelay: NoAuthDelay, ProcessingDelay: -1})
 	nip, access := accessFor(t, s, c)
 	now := time.Now()
+	today := invoice.DateInPoland(now)
 	for _, tc := range []struct {
-		form formCode
+		name string
+		form invoice.FormCode
 		doc  []byte
+		// what the stored metadata says
+		seller, invoiceType string
 	}{
-		{formCode{"FA (2)", "1-0E", "FA"}, sample(t, "invoice-template-fa-2.xml", nip, "F2/1", now)},
-		{formCode{"FA_RR (1)", "1-1E", "FA_RR"}, sample(t, "invoice-template-fa-rr-1.xml", nip, "RR/1", now)},
-		// Issued by the buyer (the context) for a farmer.
-		{formCode{"FA_RR (1)", "1-1E", "FA_RR"}, regexp.MustCompile(`(<Podmiot2>\s*<DaneIdentyfikacyjne>\s*<NIP>)\d+`).
-			ReplaceAll(sample(t, "invoice-template-fa-rr-1.xml", ids.RandomNIP(), "RR/2", now), []byte("${1}"+nip))},
-		{formCode{"PEF (3)", "2-1", "PEF"}, []byte(`<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
-<cbc:ID>PEF/1</cbc:ID><cbc:IssueDate>` + now.In(warsaw).Format("2006-01-02") + `</cbc:IssueDate><cbc:DocumentCurrencyCode>PLN</cbc:DocumentCurrencyCode>
-<cac:AccountingSupplierParty><cac:Party><cac:PartyTaxScheme><cbc:CompanyID>PL` + nip + `</cbc:CompanyID></cac:PartyTaxScheme></cac:Party></cac:AccountingSupplierParty>
-</Invoice>`)},
+		{"FA (2)", invoice.FA2, sample(t, "fa2", samples.Fill{SellerNIP: nip, Number: "F2/1"}), nip, "Vat"},
+		{"FA_RR (1)", invoice.FARR1, sample(t, "fa-rr1", samples.Fill{SellerNIP: nip, Number: "RR/1"}), nip, "VatRr"},
+		// Issued by the buyer (the context) for a farmer, who is the seller.
+		{"FA_RR (1) by the buyer", invoice.FARR1, sample(t, "fa-rr1", samples.Fill{SellerNIP: ids.RandomNIP(), BuyerNIP: nip, Number: "RR/2"}), "", "VatRr"},
+		{"PEF (3)", invoice.PEF3, pefInvoice(nip, "PEF/1", today, false), nip, "VatPef"},
+		{"PEF_KOR (3)", invoice.PEFKOR3, pefInvoice(nip, "PEF/K/1", today, true), nip, "KorPef"},
 	} {
-		t.Run(tc.form.SystemCode, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			sess := c.open(access, openOpts{form: tc.form})
-			if st := sess.invoice(sess.send(tc.doc)); st.Status.Code != 200 {
+			st := sess.invoice(sess.send(tc.doc))
+			if st.Status.Code != 200 {
 				t.Fatalf("%+v", st.Status)
 			}
+			var rec *InvoiceRecord
+			for _, r := range s.Invoices() {
+				if r.KSeFNumber == st.KSeFNumber {
+					rec = &r
+				}
+			}
+			if rec == nil || rec.FormCode != tc.form || rec.InvoiceType != tc.invoiceType || tc.seller != "" && rec.Seller.NIP != tc.seller {
+				t.Fatalf("stored: %+v", rec)
+			}
 			// A document of another form is refused by its namespace.
-			if st := sess.invoice(sess.send(invoiceFA3(t, nip, "X/"+tc.form.Value, now))); st.Status.Code != 430 || st.Status.Details[0] != "invoice.formCode" {
-				t.Fatalf("FA (3) in a %s session: %+v", tc.form.SystemCode, st.Status)
+			other := invoiceFA3(t, nip, "X/"+tc.name, now)
+			if tc.form == invoice.PEF3 {
+				other = pefInvoice(nip, "X/"+tc.name, today, true)
+			}
+			if st := sess.invoice(sess.send(other)); st.Status.Code != 430 || !strings.HasPrefix(st.Status.Details[0], "invoice.formCode: ") {
+				t.Fatalf("another form in a %s session: %+v", tc.name, st.Status)
 			}
 		})
 	}
@@ -306,7 +337,7 @@ func TestOnlinePermissionAndAttachment(t *testing.T) {
 		t.Fatalf("with the seller's grant: %+v", st)
 	}
 
-	withAttachment := sample(t, "invoice-template-fa-3-with-attachment.xml", nip, "ZAL/1", now)
+	withAttachment := sample(t, "fa3-attachment", samples.Fill{SellerNIP: nip, Number: "ZAL/1", IssueDate: invoice.DateInPoland(now)})
 	if st := sess.invoice(sess.send(withAttachment)); st.Status.Code != 415 {
 		t.Fatalf("attachment without consent: %+v", st.Status)
 	}
@@ -322,9 +353,13 @@ func TestOnlineInvoiceListPaging(t *testing.T) {
 	s, c := startSim(t, Options{AuthDelay: NoAuthDelay, ProcessingDelay: -1})
 	nip, access := accessFor(t, s, c)
 	sess := c.open(access, openOpts{})
+	gen, err := samples.NewGenerator(samples.Fill{SellerNIP: nip}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var refs []string
 	for i := range 12 {
-		refs = append(refs, sess.send(invoiceFA3(t, nip, "L/"+string(rune('A'+i)), time.Now())))
+		refs = append(refs, sess.send(gen.Invoice(i)))
 	}
 	var got []string
 	token := ""

@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -111,6 +112,27 @@ func (sp *apiSpec) responseOptions() *openapi3filter.Options {
 			}),
 		},
 	}
+}
+
+// validateValue checks v, as JSON, against a schema of the document's
+// components, with the formats of responses: for what the simulator keeps
+// to serve later.
+func (sp *apiSpec) validateValue(schema string, v any) error {
+	ref := sp.doc.Components.Schemas[schema]
+	if ref == nil {
+		return fmt.Errorf("sim: no schema %s in the OpenAPI document", schema)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var doc any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return err
+	}
+	return ref.Value.VisitJSON(doc, openapi3.MultiErrors(), openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
+		"byte": byteFormat, "date-time": responseDateTime,
+	}))
 }
 
 // route finds the OpenAPI operation of a request. The error is

@@ -69,7 +69,7 @@ type upoEntry struct {
 
 func entryOf(inv *sessionInvoice) upoEntry {
 	m := inv.stored
-	return upoEntry{m.SellerNIP, m.KSeFNumber, m.InvoiceNumber, m.IssueDate, m.InvoicingDate, m.AcquisitionDate, m.InvoiceHash, m.InvoicingMode}
+	return upoEntry{m.Seller.NIP, m.KSeFNumber, m.InvoiceNumber, m.IssueDate, m.InvoicingDate, m.AcquisitionDate, m.InvoiceHash, m.InvoicingMode}
 }
 
 // upoPaging is OpisPotwierdzenia of one page of a collective UPO.

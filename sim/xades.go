@@ -3,18 +3,13 @@ package sim
 import (
 	"bytes"
 	"crypto/sha256"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"io"
-	"math/big"
 	"net/http"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/beevik/etree"
 	"github.com/ksefkit/ksefkit/core/authreq"
 	"github.com/ksefkit/ksefkit/core/certs"
 	"github.com/ksefkit/ksefkit/core/errs"
@@ -101,7 +96,6 @@ func (s *Server) handleXAdES(w http.ResponseWriter, r *http.Request) {
 		s.badRequest(w, r, exc(codeInvalidDocument, errs.As(err).Message))
 		return
 	}
-	acceptLikeKSeF(report, body)
 	var certFailure *statusInfo
 	if e := signatureException(report); e != nil {
 		// Validity of the certificate is reported asynchronously (460).
@@ -148,91 +142,6 @@ func (s *Server) handleXAdES(w http.ResponseWriter, r *http.Request) {
 		failure: certFailure,
 		docHash: sha256.Sum256(body),
 	}))
-}
-
-// acceptLikeKSeF relaxes two checks of core/xades that are stricter than
-// KSeF, so that signatures other public clients make are accepted as KSeF
-// accepts them:
-//
-//   - SigningTime is optional in XAdES-BES and KSeF does not require it: a
-//     signature without one passes with the sig-001 warning at most.
-//   - X509IssuerName is compared as a name, in either RDN order: some
-//     tools write the certificate's own (DER) order, "GN=…, SN=…, CN=…,
-//     C=PL", instead of RFC 4514's reversed one.
-//
-// It edits the report in place and recomputes Valid.
-func acceptLikeKSeF(rep *xades.Report, doc []byte) {
-	missingProps := rep.Has(xades.FindingMissingSignedProperties)
-	issuerReversed := rep.Has(xades.FindingIssuerSerialMismatch) && issuerNameReversedMatches(doc)
-	for i, f := range rep.Findings {
-		switch {
-		case f.Severity != "error":
-		case f.Code == xades.FindingMissingSigningTime && !missingProps:
-			rep.Findings[i].Severity = "warning"
-		case f.Code == xades.FindingIssuerSerialMismatch && issuerReversed:
-			rep.Findings[i].Severity = "warning"
-			rep.Findings[i].Message = "X509IssuerName lists the RDNs in certificate (DER) order, not RFC 4514's reversed order; accepted"
-		}
-	}
-	rep.Valid = true
-	for _, f := range rep.Findings {
-		if f.Severity == "error" {
-			rep.Valid = false
-		}
-	}
-}
-
-// issuerNameReversedMatches reports whether the signature's IssuerSerial
-// names the KeyInfo certificate once the RDNs of X509IssuerName are read in
-// the opposite order — and its serial number matches, so only the order of
-// the name was wrong.
-func issuerNameReversedMatches(doc []byte) bool {
-	d := etree.NewDocument()
-	if err := d.ReadFromBytes(doc); err != nil {
-		return false
-	}
-	certEl := d.FindElement("//Signature/KeyInfo/X509Data/X509Certificate")
-	nameEl := d.FindElement("//SigningCertificate/Cert/IssuerSerial/X509IssuerName")
-	serialEl := d.FindElement("//SigningCertificate/Cert/IssuerSerial/X509SerialNumber")
-	if certEl == nil || nameEl == nil || serialEl == nil {
-		return false
-	}
-	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(certEl.Text()), ""))
-	if err != nil {
-		return false
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return false
-	}
-	if serial, ok := new(big.Int).SetString(strings.TrimSpace(serialEl.Text()), 10); !ok || serial.Cmp(cert.SerialNumber) != 0 {
-		return false
-	}
-	rdns := splitRDNs(nameEl.Text())
-	slices.Reverse(rdns)
-	ok, err := certs.MatchDN(strings.Join(rdns, ","), cert.RawIssuer)
-	return err == nil && ok
-}
-
-// splitRDNs cuts a distinguished name string at the commas (or semicolons)
-// that separate RDNs, leaving escaped (\,) and quoted ones alone.
-func splitRDNs(dn string) []string {
-	var out []string
-	start, quoted := 0, false
-	for i := 0; i < len(dn); i++ {
-		switch dn[i] {
-		case '\\':
-			i++
-		case '"':
-			quoted = !quoted
-		case ',', ';':
-			if !quoted {
-				out = append(out, strings.TrimSpace(dn[start:i]))
-				start = i + 1
-			}
-		}
-	}
-	return append(out, strings.TrimSpace(dn[start:]))
 }
 
 // wellFormed reports XML syntax errors (21001), which authreq.Parse would

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf16"
@@ -248,10 +249,19 @@ func nameAttributes(der []byte, oid asn1.ObjectIdentifier) []string {
 }
 
 // MatchDN reports whether the DN string dn — as written by any common tool:
-// RFC 4514/2253, .NET ("CN=x, O=y"), Java, with keywords, OID.n.n or dotted
-// OIDs, quoted or #hex values — names the DER-encoded Name der. Values are
-// compared case-insensitively with whitespace runs collapsed, the matching
-// rule of every string attribute a certificate subject uses.
+// RFC 4514/2253, .NET ("CN=x, O=y"), Java, OpenSSL, with keywords, OID.n.n
+// or dotted OIDs, quoted or #hex values — names the DER-encoded Name der.
+//
+// Names are compared as names: RDN by RDN, each RDN the same multiset of
+// attribute type/value pairs (the order inside a multi-valued RDN is
+// free, as it is a SET), with the RDNs either in RFC 4514's order (most
+// specific first) or in the certificate's own DER order ("C=PL, …, CN=x"),
+// which some signing tools write into XAdES X509IssuerName and KSeF
+// accepts. Any other arrangement is a different name: RDNs in some third
+// order, attributes moved from one RDN to another, values swapped between
+// attribute types. Values are compared case-insensitively with whitespace
+// runs collapsed, the matching rule of every string attribute a
+// certificate subject uses.
 func MatchDN(dn string, der []byte) (bool, error) {
 	parsed, err := parseDNString(dn)
 	if err != nil {
@@ -264,24 +274,23 @@ func MatchDN(dn string, der []byte) (bool, error) {
 	if len(parsed) != len(n) {
 		return false, nil
 	}
+	want := make([][]string, len(n)) // in DER order
 	for i, rdn := range n {
-		want := make([]string, len(rdn))
+		want[i] = make([]string, len(rdn))
 		for j, a := range rdn {
-			want[j] = a.Type.String() + "=" + normalizeValue(a.Value)
+			want[i][j] = a.Type.String() + "=" + normalizeValue(a.Value)
 		}
-		got := parsed[len(parsed)-1-i]
-		if len(got) != len(want) {
-			return false, nil
-		}
-		sort.Strings(want)
-		sort.Strings(got)
-		for j := range want {
-			if want[j] != got[j] {
-				return false, nil
-			}
-		}
+		sort.Strings(want[i])
 	}
-	return true, nil
+	for _, rdn := range parsed {
+		sort.Strings(rdn)
+	}
+	rfcOrder, derOrder := true, true
+	for i := range want {
+		rfcOrder = rfcOrder && slices.Equal(want[i], parsed[len(parsed)-1-i])
+		derOrder = derOrder && slices.Equal(want[i], parsed[i])
+	}
+	return rfcOrder || derOrder, nil
 }
 
 func normalizeValue(v asn1.RawValue) string {

@@ -100,7 +100,10 @@ func (r *Report) Err() error {
 // Verify checks an enveloped XAdES signature the way KSeF does, and more
 // strictly where KSeF is known to reject: both reference digests, the
 // SignatureValue against the KeyInfo certificate, CertDigest and
-// IssuerSerial against that certificate, the Target/Id links, the
+// IssuerSerial against that certificate (X509IssuerName compared as a name,
+// in RFC 4514 or the certificate's own RDN order: certs.MatchDN), the
+// SigningTime when there is one (XAdES-BES makes it optional: a warning
+// when absent), the Target/Id links, the
 // SignedProperties reference Type, algorithms, key size, validity and the
 // subject identity. It also reads signatures made by other tools (inclusive
 // C14N 1.0/1.1 or exclusive C14N, with or without comments, XPath and
@@ -546,7 +549,7 @@ func (v *verifier) checkQualifyingProperties(refs []reference) {
 	if sp == nil {
 		v.r.fail(FindingMissingSignedProperties, "no ds:Object/xades:QualifyingProperties/xades:SignedProperties (XAdES 1.3.2); KSeF requires a XAdES profile")
 		v.r.fail(FindingMissingSigningCertificate, "no SigningCertificate")
-		v.r.fail(FindingMissingSigningTime, "no SigningTime")
+		v.noSigningTime("no SigningTime")
 		return
 	}
 	sigID, _ := attr(v.sig, "Id")
@@ -571,7 +574,7 @@ func (v *verifier) checkQualifyingProperties(refs []reference) {
 
 	ssp := child(sp, NamespaceXAdES, "SignedSignatureProperties")
 	if st := child(ssp, NamespaceXAdES, "SigningTime"); st == nil {
-		v.r.fail(FindingMissingSigningTime, "SignedSignatureProperties has no SigningTime")
+		v.noSigningTime("SignedSignatureProperties has no SigningTime")
 	} else if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(st.Text())); err != nil {
 		v.r.fail(FindingMalformedSignature, "SigningTime %q is not an xsd:dateTime with a time zone", st.Text())
 	} else {
@@ -594,6 +597,22 @@ func (v *verifier) checkQualifyingProperties(refs []reference) {
 	}
 	if v.cert != nil {
 		v.checkSigningCertificate(sc, v2)
+	}
+}
+
+// noSigningTime reports a signature without SigningTime. XAdES-BES makes
+// the property optional and KSeF accepts such signatures (with its sig-001
+// warning at most), so it is a warning; the checks against the signing
+// time do not apply. A receipt's certificate, which would be checked at
+// the signing time, is checked at Now instead: without a claimed time
+// there is nothing earlier to hold it to.
+func (v *verifier) noSigningTime(msg string) {
+	v.r.warn(FindingMissingSigningTime, "%s (optional in XAdES-BES; KSeF accepts it with the sig-001 warning)", msg)
+	if v.receipt && v.cert != nil {
+		if err := certs.CheckValidity(v.cert, v.now); err != nil {
+			e := errs.As(err)
+			v.r.fail(e.Findings[0], "%s (the signature claims no SigningTime)", e.Message)
+		}
 	}
 }
 
