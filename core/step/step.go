@@ -258,6 +258,9 @@ func (d *doer) Do(ctx context.Context, r *transport.Request) (*transport.Respons
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if r.BodyFunc != nil || r.StreamResponse {
+		return nil, errs.New(errs.Transport, "%s: streamed bodies do not cross the step/resume boundary yet; use the blocking call (ksef_call) with file paths", r.Route)
+	}
 	h := make(map[string]string, len(r.Header))
 	for k, v := range r.Header {
 		h[k] = strings.Join(v, ", ")

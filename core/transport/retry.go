@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
@@ -110,7 +111,12 @@ func (s *Sender) Send(ctx context.Context, req *Request) (*Response, error) {
 		r.Timeout = timeout
 		actx, cancel := context.WithTimeout(ctx, timeout)
 		resp, err := doer.Do(actx, &r)
-		cancel()
+		if err == nil && resp.Stream != nil {
+			// The attempt lives on while the caller reads the body.
+			resp.Stream = &cancelOnClose{ReadCloser: resp.Stream, cancel: cancel}
+		} else {
+			cancel()
+		}
 
 		var delay time.Duration
 		var reason string
@@ -161,6 +167,7 @@ func (s *Sender) Send(ctx context.Context, req *Request) (*Response, error) {
 			}
 			return resp, nil
 		}
+		resp.Close() // a streamed body of an answer being retried is not read
 		log.Info("ksef request retry", "route", req.Route, "attempt", attempt, "reason", reason, "delay", delay)
 		if err := clock.Sleep(ctx, delay); err != nil {
 			return nil, errs.FromContext(err, req.Route)
@@ -221,4 +228,16 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		}
 	}
 	return 0, false
+}
+
+// cancelOnClose ends a streamed attempt's context when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
 }

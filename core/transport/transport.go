@@ -11,6 +11,7 @@ package transport
 
 import (
 	"context"
+	"io"
 	"net/textproto"
 	"time"
 )
@@ -61,13 +62,38 @@ type Request struct {
 	Idempotent bool
 	// Timeout bounds this single attempt (the host applies it in step mode).
 	Timeout time.Duration
+
+	// BodyFunc, set instead of Body, opens a body too large to hold (a
+	// batch part): it is called afresh for every attempt, like net/http's
+	// GetBody, so a retried upload sends from the start. ContentLength must
+	// then say its exact size.
+	BodyFunc      func() (io.ReadCloser, error)
+	ContentLength int64
+	// StreamResponse asks for the answer's body as Response.Stream, unread,
+	// for downloads too large to hold (export parts). The caller reads and
+	// closes it within the attempt's timeout and bounds what it reads; the
+	// response body cap does not apply.
+	StreamResponse bool
 }
 
-// Response is the answer to a Request. Body is fully read.
+// HasBody reports whether the request carries a body, held or streamed.
+func (r *Request) HasBody() bool { return len(r.Body) > 0 || r.BodyFunc != nil }
+
+// Response is the answer to a Request. Body is fully read, unless the
+// request asked for a stream: then Stream holds the unread body (close it).
 type Response struct {
 	Status int
 	Header Header
 	Body   []byte
+	Stream io.ReadCloser
+}
+
+// Close releases a streamed body; it is safe on any response.
+func (r *Response) Close() error {
+	if r == nil || r.Stream == nil {
+		return nil
+	}
+	return r.Stream.Close()
 }
 
 // Doer performs one HTTP exchange. It returns an error only when no HTTP

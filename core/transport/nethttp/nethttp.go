@@ -78,9 +78,22 @@ func (d *Doer) Do(ctx context.Context, r *transport.Request) (*transport.Respons
 	if r.Body != nil {
 		body = bytes.NewReader(r.Body)
 	}
+	if r.BodyFunc != nil {
+		b, err := r.BodyFunc()
+		if err != nil {
+			return nil, errs.Wrap(errs.CodeOf(err), err, "%s: opening the request body", r.Route)
+		}
+		body = b
+	}
 	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, body)
 	if err != nil {
 		return nil, errs.Wrap(errs.InputInvalid, err, "%s: cannot build request", r.Route)
+	}
+	if r.BodyFunc != nil {
+		// A known length: storage endpoints refuse chunked uploads, and the
+		// declared part size is checked against it.
+		req.ContentLength = r.ContentLength
+		req.GetBody = func() (io.ReadCloser, error) { return r.BodyFunc() }
 	}
 	for k, vs := range r.Header {
 		for _, v := range vs {
@@ -93,6 +106,9 @@ func (d *Doer) Do(ctx context.Context, r *transport.Request) (*transport.Respons
 	resp, err := d.client.Do(req)
 	if err != nil {
 		return nil, classify(err)
+	}
+	if r.StreamResponse {
+		return &transport.Response{Status: resp.StatusCode, Header: transport.Header(resp.Header), Stream: &classified{resp.Body}}, nil
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, d.maxBytes+1))
@@ -115,6 +131,18 @@ func classify(err error) error {
 		return fmt.Errorf("%w: %v", context.DeadlineExceeded, err)
 	}
 	return err
+}
+
+// classified keeps read errors of a streamed body recognisable (deadline,
+// cancel) like the errors of Do.
+type classified struct{ io.ReadCloser }
+
+func (c *classified) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = classify(err)
+	}
+	return n, err
 }
 
 // compile-time check
