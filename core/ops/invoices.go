@@ -4,17 +4,15 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"io"
-	"os"
-	"runtime"
+	"io/fs"
 	"strings"
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/env"
 	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/hostfs"
 	"github.com/ksefkit/ksefkit/core/invoice"
 	"github.com/ksefkit/ksefkit/core/ksef"
-	"github.com/ksefkit/ksefkit/core/upo"
 )
 
 // DocumentInput carries a document as bytes: base64, like the certificate
@@ -28,21 +26,17 @@ type DocumentInput struct {
 }
 
 // Bytes returns the document, from xml or path.
-func (d DocumentInput) Bytes() ([]byte, error) { return d.load("") }
-
-// maxDocumentRead is one byte over KSeF's largest invoice (3 MB with
-// attachments) and over a UPO page's bound, so a size rule sees an
-// oversized file without all of it ever being read.
-const maxDocumentRead = upo.MaxSize + 1
+func (d DocumentInput) Bytes(ctx context.Context) ([]byte, error) { return d.load(ctx, "") }
 
 // load reads the document; prefix places the field names in the input
-// ("invoices[2]." for one document of a list).
-func (d DocumentInput) load(prefix string) ([]byte, error) {
+// ("invoices[2]." for one document of a list). A path is read by the host
+// (hostfs: the filesystem natively, a file event under ksef.wasm).
+func (d DocumentInput) load(ctx context.Context, prefix string) ([]byte, error) {
 	switch {
 	case d.Path != "" && d.XML != "":
 		return nil, errs.Invalid(prefix+"xml", "give either xml or path, not both")
 	case d.Path != "":
-		return readDocument(prefix+"path", d.Path)
+		return readDocument(ctx, prefix+"path", d.Path)
 	case d.XML != "":
 		b, err := base64.StdEncoding.DecodeString(d.XML)
 		if err != nil {
@@ -53,21 +47,14 @@ func (d DocumentInput) load(prefix string) ([]byte, error) {
 	return nil, errs.Invalid(prefix+"xml", "xml is required (base64 of the document's bytes), or path")
 }
 
-// readDocument reads a file with a bound. Messages name the field, not the
-// path (the caller knows it; error texts travel into logs).
-func readDocument(field, path string) ([]byte, error) {
+// readDocument reads a file (at most hostfs.MaxSize: KSeF's largest
+// invoice is 3 MB). Messages name the field, not the path (the caller knows
+// it; error texts travel into logs).
+func readDocument(ctx context.Context, field, path string) ([]byte, error) {
 	if strings.HasPrefix(strings.TrimSpace(path), "<") {
 		return nil, errs.Invalid(field, "path holds XML, not a file name: pass the document's bytes as xml (base64), exactly as they must be issued")
 	}
-	if runtime.GOOS == "wasip1" {
-		return nil, errs.Invalid(field, "ksef.wasm has no filesystem: pass the document's bytes as xml (base64)")
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, errs.Invalid(field, "cannot open the file: %s", pathErr(err))
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxDocumentRead))
+	b, err := hostfs.ReadFile(ctx, path)
 	if err != nil {
 		return nil, errs.Invalid(field, "cannot read the file: %s", pathErr(err))
 	}
@@ -77,15 +64,15 @@ func readDocument(field, path string) ([]byte, error) {
 // pathErr describes a file error without repeating the path.
 func pathErr(err error) string {
 	switch {
-	case os.IsNotExist(err):
+	case errors.Is(err, fs.ErrNotExist):
 		return "no such file"
-	case os.IsPermission(err):
+	case errors.Is(err, fs.ErrPermission):
 		return "permission denied"
 	}
-	if pe := (*os.PathError)(nil); errors.As(err, &pe) {
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
 		return pe.Err.Error()
 	}
-	return "I/O error"
+	return err.Error()
 }
 
 // InvoiceCheckInput is the input of "invoices.check".
@@ -148,8 +135,8 @@ func qrBase(envName, base string) (string, error) {
 
 func init() {
 	register("invoices.check", "Pre-flight check of an invoice: every rule KSeF would reject it on (XML 1.0 well-formed, UTF-8 without BOM, no other prolog encoding, no processing instructions or DOCTYPE, no W3C-discouraged code points, form code = namespace and KodFormularza, P_1 not in the future in Poland, NIP checksums, size), all reported at once as input.invalid findings \"field: message\"; or the facts KSeF reads.", false, false,
-		func(_ context.Context, _ *ksef.Client, in *InvoiceCheckInput) (*InvoiceFacts, error) {
-			doc, err := in.Bytes()
+		func(ctx context.Context, _ *ksef.Client, in *InvoiceCheckInput) (*InvoiceFacts, error) {
+			doc, err := in.Bytes(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -167,10 +154,10 @@ func init() {
 				return nil, err
 			}
 			return &InvoiceFacts{Facts: *f, InvoiceHash: base64.StdEncoding.EncodeToString(f.SHA256[:])}, nil
-		})
+		}).HostFiles = true
 	register("invoices.kod1", "KOD I, the verification link every invoice printout carries as a QR code: the seller NIP and P_1 read from the invoice, the SHA-256 of its exact bytes, under the environment's QR base. No rule is applied: the link is computed for any well-formed invoice.", false, false,
-		func(_ context.Context, _ *ksef.Client, in *Kod1Input) (*Kod1Result, error) {
-			doc, err := in.Bytes()
+		func(ctx context.Context, _ *ksef.Client, in *Kod1Input) (*Kod1Result, error) {
+			doc, err := in.Bytes(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -187,5 +174,5 @@ func init() {
 				return nil, err
 			}
 			return &Kod1Result{URL: url, SellerNIP: f.SellerNIP, IssueDate: f.IssueDate, InvoiceHash: base64.StdEncoding.EncodeToString(f.SHA256[:])}, nil
-		})
+		}).HostFiles = true
 }

@@ -214,12 +214,12 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			doc, err := in.DocumentInput.Bytes()
+			doc, err := in.DocumentInput.Bytes(ctx)
 			if err != nil {
 				return nil, err
 			}
 			return s.Send(ctx, doc, online.SendOptions{OfflineMode: in.OfflineMode, HashOfCorrectedInvoice: in.HashOfCorrectedInvoice})
-		})
+		}).HostFiles = true
 	register("sessions.online.close", "Close an online session (KSeF then generates its UPO); with wait, also wait for processing and return every invoice's result and the UPO.", true, true,
 		func(ctx context.Context, c *ksef.Client, in *CloseInput) (*CloseResult, error) {
 			s, err := c.Online().Get(in.ReferenceNumber)
@@ -367,7 +367,7 @@ func init() {
 			}
 			docs := make([]online.Document, len(in.Invoices))
 			for i, d := range in.Invoices {
-				b, err := d.load(fieldIndex("invoices", i) + ".")
+				b, err := d.load(ctx, fieldIndex("invoices", i)+".")
 				if err != nil {
 					return nil, err
 				}
@@ -389,7 +389,7 @@ func init() {
 				FormCode: fc, SendOptions: online.SendOptions{OfflineMode: in.OfflineMode},
 				SkipInvalid: in.SkipInvalid, Resend550: in.Resend550, Concurrency: in.Concurrency, NoUPO: in.NoUPO, NoWait: in.NoWait,
 			})
-		})
+		}).HostFiles = true
 }
 
 func fieldIndex(name string, i int) string { return name + "[" + strconv.Itoa(i) + "]" }

@@ -42,16 +42,16 @@ func rootPool(in []string) (*x509.CertPool, error) {
 
 func init() {
 	register("upo.parse", "Read a UPO (KSeF's official receipt, schema v4-3) into its fields: session reference, context, authentication, page, form code and per document the seller NIP, KSeF number, invoice number, dates, hash and mode. The signature is not checked (upo.verify does).", false, false,
-		func(_ context.Context, _ *ksef.Client, in *DocumentInput) (*upo.UPO, error) {
-			doc, err := in.Bytes()
+		func(ctx context.Context, _ *ksef.Client, in *DocumentInput) (*upo.UPO, error) {
+			doc, err := in.Bytes(ctx)
 			if err != nil {
 				return nil, err
 			}
 			return upo.Parse(doc)
-		})
+		}).HostFiles = true
 	register("upo.verify", "Verify the XAdES signature of a UPO and read it: a receipt changed after signing, unsigned, or signed by a certificate outside trustedCertificates is a signature.invalid error naming every cause. The signer's certificate is reported; it must have been valid when the UPO was signed.", false, false,
-		func(_ context.Context, _ *ksef.Client, in *UPOVerifyInput) (*upo.Verification, error) {
-			doc, err := in.Bytes()
+		func(ctx context.Context, _ *ksef.Client, in *UPOVerifyInput) (*upo.Verification, error) {
+			doc, err := in.Bytes(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -63,5 +63,5 @@ func init() {
 				return nil, err
 			}
 			return upo.Verify(doc, o)
-		})
+		}).HostFiles = true
 }
