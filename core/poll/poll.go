@@ -13,6 +13,7 @@ package poll
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/errs"
@@ -69,22 +70,35 @@ func Until[T any](ctx context.Context, clock transport.Clock, p Policy, pending 
 		deadline = d
 	}
 	wait := p.Initial
+	timedOut := func(last T, n int) (T, error) {
+		e := errs.New(errs.Timeout, "%s still in progress after %s (%d status checks); KSeF keeps working on it — wait again later with reference %s",
+			pending.What, clock.Now().Sub(start).Round(time.Millisecond), n, pending.ReferenceNumber)
+		e.ReferenceNumber = pending.ReferenceNumber
+		if status != nil {
+			e.Status, e.StatusDescription = status(last)
+		}
+		return last, e
+	}
 	for n := 1; ; n++ {
 		last, done, err := check(ctx)
+		if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// The caller's deadline ended a status check in flight: still
+			// the resumable timeout, not a transport failure.
+			return timedOut(last, n)
+		}
 		if err != nil || done {
 			return last, err
 		}
 		if clock.Now().Add(wait).After(deadline) {
-			e := errs.New(errs.Timeout, "%s still in progress after %s (%d status checks); KSeF keeps working on it — wait again later with reference %s",
-				pending.What, clock.Now().Sub(start).Round(time.Millisecond), n, pending.ReferenceNumber)
-			e.ReferenceNumber = pending.ReferenceNumber
-			if status != nil {
-				e.Status, e.StatusDescription = status(last)
-			}
-			return last, e
+			return timedOut(last, n)
 		}
 		if err := clock.Sleep(ctx, wait); err != nil {
-			return last, errs.FromContext(err, "waiting for "+pending.What)
+			if errors.Is(err, context.DeadlineExceeded) {
+				return timedOut(last, n)
+			}
+			e := errs.FromContext(err, "waiting for "+pending.What)
+			e.ReferenceNumber = pending.ReferenceNumber
+			return last, e
 		}
 		wait = min(wait*3/2, p.Max)
 	}

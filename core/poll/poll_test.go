@@ -87,3 +87,18 @@ func TestWithDefaults(t *testing.T) {
 		t.Fatalf("%+v", p)
 	}
 }
+
+// A deadline that ends a check or a sleep midway is the same resumable
+// timeout, carrying the reference.
+func TestUntilDeadlineMidway(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	p := Policy{Initial: time.Millisecond, Max: time.Millisecond, Timeout: time.Hour}
+	_, err := Until(ctx, nil, p, Pending{What: "x", ReferenceNumber: "R"}, func(ctx context.Context) (int, bool, error) {
+		<-ctx.Done()
+		return 0, false, errs.FromContext(ctx.Err(), "GET status")
+	}, nil)
+	if e := errs.As(err); e.Code != errs.Timeout || e.ReferenceNumber != "R" {
+		t.Fatalf("%#v", e)
+	}
+}
