@@ -1,0 +1,212 @@
+package batch
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/ids"
+	"github.com/ksefkit/ksefkit/core/invoice"
+	"github.com/ksefkit/ksefkit/core/online"
+	"github.com/ksefkit/ksefkit/core/secret"
+	"github.com/ksefkit/ksefkit/core/symkey"
+)
+
+// StateVersion is the version of the exported state's shape.
+const StateVersion = 1
+
+// Digest is a SHA-256 (Base64) and the size of what was hashed.
+type Digest struct {
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+func digestOf(d symkey.Digest) Digest { return Digest{Size: d.Size, SHA256: d.Base64()} }
+
+// Part is one part of the archive: what was declared to KSeF for it, where
+// it goes, and whether it is in.
+type Part struct {
+	OrdinalNumber int `json:"ordinalNumber"`
+	// Size and SHA256 are of the encrypted part.
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	// Method and Headers are KSeF's instructions for the upload (the URL,
+	// a credential, is kept apart as a secret).
+	Method   string            `json:"method"`
+	Headers  map[string]string `json:"headers,omitempty"`
+	Uploaded bool              `json:"uploaded"`
+}
+
+// DocumentRecord is one document of the archive as it was packed.
+type DocumentRecord struct {
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	// CRC32 and Packed (compressed size) of a ZIP entry.
+	CRC32  uint32 `json:"crc32,omitempty"`
+	Packed int64  `json:"packed,omitempty"`
+}
+
+// Member is one gzip member of a tar.gz archive: how many documents it
+// holds and its compressed size.
+type Member struct {
+	Documents int   `json:"documents"`
+	Size      int64 `json:"size"`
+}
+
+// Skipped is a document left out of the batch by its pre-flight checks.
+type Skipped struct {
+	Name  string      `json:"name"`
+	Error *errs.Error `json:"error"`
+}
+
+// Record is a batch apart from its secrets: the session, the archive as
+// packed and declared, and how far the upload got.
+type Record struct {
+	Version         int                   `json:"version"`
+	ReferenceNumber string                `json:"referenceNumber"`
+	FormCode        invoice.FormCode      `json:"formCode"`
+	OfflineMode     bool                  `json:"offlineMode,omitempty"`
+	Context         ids.ContextIdentifier `json:"context"`
+	OpenedAt        time.Time             `json:"openedAt"`
+	// UploadDeadline is when KSeF stops taking parts: 20 minutes per part
+	// from the session's opening.
+	UploadDeadline time.Time        `json:"uploadDeadline"`
+	IV             []byte           `json:"iv"`
+	Packing        Packing          `json:"packing"`
+	Archive        Digest           `json:"archive"`
+	Parts          []Part           `json:"parts"`
+	Documents      []DocumentRecord `json:"documents"`
+	Members        []Member         `json:"members,omitempty"`
+	Skipped        []Skipped        `json:"skipped,omitempty"`
+	Closed         bool             `json:"closed"`
+}
+
+// State is a batch as a service keeps it across a crash or restart
+// (Batch.State, Batches.Resume). Its secrets — the session's AES key and
+// the pre-signed upload URLs, each a credential — print and marshal
+// redacted; Export reveals them on purpose.
+type State struct {
+	Record
+	Key  secret.Bytes
+	URLs []secret.String
+}
+
+// SavedState is a State with its secrets in clear, to be stored (SECRET:
+// keep it like a password) and given back to Resume. It prints redacted;
+// only its JSON form carries the secrets.
+type SavedState struct {
+	Record
+	Key  []byte   `json:"key" doc:"the session's AES-256 key, base64 (secret)"`
+	URLs []string `json:"uploadUrls" doc:"the pre-signed upload URL of each part, in order (secret)"`
+}
+
+// Export is the state with its secrets revealed.
+func (s State) Export() *SavedState {
+	out := &SavedState{Record: s.Record, Key: append([]byte(nil), s.Key.Reveal()...), URLs: make([]string, len(s.URLs))}
+	for i, u := range s.URLs {
+		out.URLs[i] = u.Reveal()
+	}
+	return out
+}
+
+// State wraps the secrets again.
+func (s *SavedState) State() State {
+	out := State{Record: s.Record, Key: secret.NewBytes(s.Key), URLs: make([]secret.String, len(s.URLs))}
+	for i, u := range s.URLs {
+		out.URLs[i] = secret.NewString(u)
+	}
+	return out
+}
+
+func (s SavedState) String() string             { return "batch.SavedState(" + secret.Redacted + ")" }
+func (s SavedState) GoString() string           { return s.String() }
+func (s SavedState) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
+func (s SavedState) LogValue() slog.Value       { return slog.StringValue(s.String()) }
+
+// validate checks a state's shape before anything is done with it, and
+// rebuilds its key and layout.
+func (s *State) validate() (*symkey.Key, *layout, error) {
+	r := &s.Record
+	bad := func(field, format string, args ...any) (*symkey.Key, *layout, error) {
+		return nil, nil, errs.Invalid("state."+field, "batch state: "+format, args...)
+	}
+	if r.Version != StateVersion {
+		return bad("version", "version %d is not %d (made by another ksefkit?)", r.Version, StateVersion)
+	}
+	if err := online.CheckReference("state.referenceNumber", r.ReferenceNumber); err != nil {
+		return nil, nil, err
+	}
+	fc, err := batchFormCode(r.FormCode)
+	if err != nil || fc != r.FormCode {
+		return bad("formCode", "formCode %s is not one a batch session takes", r.FormCode.SystemCode)
+	}
+	key, err := symkey.FromBytes(s.Key.Reveal(), r.IV)
+	if err != nil {
+		return bad("key", "%s", errs.As(err).Message)
+	}
+	if err := r.Packing.check(); err != nil {
+		return nil, nil, err
+	}
+	if len(r.Parts) == 0 || len(r.Parts) > MaxParts || len(s.URLs) != len(r.Parts) {
+		return bad("parts", "%d parts and %d upload URLs", len(r.Parts), len(s.URLs))
+	}
+	for i, p := range r.Parts {
+		if p.OrdinalNumber != i+1 || p.Size <= 0 || !isSHA256(p.SHA256) || p.Method == "" {
+			return bad(fmt.Sprintf("parts[%d]", i), "part %d is incomplete or out of order", i+1)
+		}
+	}
+	if len(r.Documents) == 0 || len(r.Documents) > MaxInvoices {
+		return bad("documents", "%d documents", len(r.Documents))
+	}
+	docs := make([]docRec, len(r.Documents))
+	for i, d := range r.Documents {
+		sha, ok := decodeSHA256(d.SHA256)
+		if checkName(d.Name) != nil || !ok || d.Size <= 0 || d.Size > maxDocument {
+			return bad(fmt.Sprintf("documents[%d]", i), "document %d (%s) is not described in full", i, d.Name)
+		}
+		docs[i] = docRec{Document: Document{Name: d.Name}, index: i, size: d.Size, sha: sha, crc: d.CRC32, packed: d.Packed}
+	}
+	var members []member
+	if r.Packing.Compression == TarGz {
+		n := 0
+		for _, m := range r.Members {
+			if m.Documents <= 0 || m.Size <= 0 {
+				return bad("members", "a member of %d documents and %d bytes", m.Documents, m.Size)
+			}
+			n += m.Documents
+			members = append(members, member{docs: m.Documents, size: m.Size})
+		}
+		if n != len(docs) {
+			return bad("members", "the members hold %d documents, the archive %d", n, len(docs))
+		}
+	}
+	l := newLayout(r.Packing, docs, members)
+	if l.total != r.Archive.Size || !isSHA256(r.Archive.SHA256) {
+		return bad("archive", "the documents make an archive of %d bytes, %d are declared", l.total, r.Archive.Size)
+	}
+	if want := int((l.total + r.Packing.PartSize - 1) / r.Packing.PartSize); want != len(r.Parts) {
+		return bad("parts", "an archive of %d bytes in parts of %d has %d parts, not %d", l.total, r.Packing.PartSize, want, len(r.Parts))
+	}
+	return key, l, nil
+}
+
+func sha256Of(b []byte) [32]byte { return sha256.Sum256(b) }
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+func decodeSHA256(s string) ([32]byte, bool) {
+	var out [32]byte
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		return out, false
+	}
+	copy(out[:], b)
+	return out, true
+}
+
+func isSHA256(s string) bool { _, ok := decodeSHA256(s); return ok }
+
