@@ -209,4 +209,3 @@ func decodeSHA256(s string) ([32]byte, bool) {
 }
 
 func isSHA256(s string) bool { _, ok := decodeSHA256(s); return ok }
-

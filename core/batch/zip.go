@@ -58,12 +58,12 @@ var zip64Entries uint64 = 0xFFFF
 
 // zipEntry is what the archive records of one document.
 type zipEntry struct {
-	name     string
-	crc      uint32
-	size     int64 // uncompressed
-	packed   int64 // compressed
-	method   uint16
-	offset   int64 // of the local header
+	name   string
+	crc    uint32
+	size   int64 // uncompressed
+	packed int64 // compressed
+	method uint16
+	offset int64 // of the local header
 }
 
 func zipFlags(name string) uint16 {
