@@ -63,10 +63,16 @@ func (m *Batches) clock(ctx context.Context) transport.Clock {
 	return transport.SystemClock{}
 }
 
-// DefaultLevel is the Deflate level of a batch unless Options say
-// otherwise: level 1 packs invoices (similar XML documents) within a few
-// per cent of level 6's size at three times its speed (see the README).
-const DefaultLevel = flate.BestSpeed
+// The Deflate levels of a batch unless Options say otherwise (measured on
+// generated FA (3) invoices, see the README): a ZIP compresses each
+// invoice alone, and level 6 saves only 3 % of the input over level 1 at a
+// third less speed; a tar.gz compresses ~1 MiB of invoices together, where
+// level 6 finds the repetition between them — 1.2 % of the input against
+// level 1's 4.3 % — and is still faster than any ZIP.
+const (
+	DefaultZipLevel   = flate.BestSpeed
+	DefaultTarGzLevel = 6
+)
 
 // Options configure a batch.
 type Options struct {
@@ -75,8 +81,8 @@ type Options struct {
 	FormCode invoice.FormCode
 	// Compression is Zip (zero) or TarGz.
 	Compression Compression
-	// Level is the Deflate level, 1–9 (0: DefaultLevel); Store packs the
-	// documents uncompressed instead.
+	// Level is the Deflate level, 1–9 (0: DefaultZipLevel or
+	// DefaultTarGzLevel); Store packs the documents uncompressed instead.
 	Level int
 	Store bool
 	// PartSize is the plaintext size of a part, at most MaxPartSize (0).
@@ -126,8 +132,10 @@ func (o *Options) packing() (Packing, error) {
 		return p, errs.Invalid("level", "store and a Deflate level exclude each other")
 	case o.Store:
 		p.Level = 0
+	case o.Level == 0 && p.Compression == TarGz:
+		p.Level = DefaultTarGzLevel
 	case o.Level == 0:
-		p.Level = DefaultLevel
+		p.Level = DefaultZipLevel
 	case o.Level < 1 || o.Level > 9:
 		return p, errs.Invalid("level", "the Deflate level is 1 to 9, not %d", o.Level)
 	}

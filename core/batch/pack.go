@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/invoice"
@@ -174,9 +176,16 @@ func pack(ctx context.Context, key *symkey.Key, docs []Document, o packOptions) 
 
 	// D: write them out.
 	s := newSink(key, o.PartSize, o.maxParts, o.maxArchive, io.Discard)
+	finished := false
+	defer func() {
+		if !finished {
+			s.finish()
+		}
+	}()
 	total := int64(len(docs))
 	for c := range encoded {
-		if err := s.writeAll(c.pieces); err != nil {
+		out := c.out
+		if err := s.writeSegment(c.pieces, func() { putBuffer(out) }); err != nil {
 			cancel()
 			return nil, err
 		}
@@ -190,7 +199,6 @@ func pack(ctx context.Context, key *symkey.Key, docs []Document, o packOptions) 
 		if o.Compression == TarGz {
 			res.members = append(res.members, member{docs: len(c.docs), size: int64(len(c.pieces[0]))})
 		}
-		putBuffer(c.out)
 		last := c.docs[len(c.docs)-1].index
 		progress.Report(ctx, progress.Event{Stage: "pack", Done: int64(last + 1), Total: total, Bytes: s.n, Detail: "documents checked and packed, archive bytes"})
 	}
@@ -208,6 +216,7 @@ func pack(ctx context.Context, key *symkey.Key, docs []Document, o packOptions) 
 	if err := l.writeTrailer(s); err != nil {
 		return nil, err
 	}
+	finished = true
 	if err := s.finish(); err != nil {
 		return nil, err
 	}
@@ -251,7 +260,7 @@ func readDoc(ctx context.Context, d Document) ([]byte, error) {
 		return nil, errs.Wrap(errs.CodeOf(err), err, "cannot open the document")
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, maxDocument+1))
+	data, err := readAll(rc, sizeHint(rc), maxDocument+1)
 	if err != nil {
 		return nil, errs.Wrap(errs.InputInvalid, err, "cannot read the document")
 	}
@@ -259,6 +268,41 @@ func readDoc(ctx context.Context, d Document) ([]byte, error) {
 		return nil, errs.Invalid("invoice.size", "the document is larger than %d bytes, KSeF's limit for an invoice with attachments", maxDocument)
 	}
 	return data, nil
+}
+
+// sizeHint is the size of what r will yield when r can tell (a file, a
+// reader over bytes), else 512.
+func sizeHint(r io.Reader) int {
+	switch v := r.(type) {
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() <= maxDocument {
+			return int(fi.Size())
+		}
+	case interface{ Len() int }:
+		return min(v.Len(), maxDocument)
+	}
+	return 512
+}
+
+// readAll is io.ReadAll into a buffer of the expected size (one
+// allocation instead of a dozen for a 10 KB invoice) and at most limit
+// bytes.
+func readAll(r io.Reader, hint, limit int) ([]byte, error) {
+	b := make([]byte, 0, hint+1) // +1: the read that sees EOF needs room
+	for len(b) < limit {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):min(cap(b), limit)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+	return b, nil
 }
 
 // prefixField points an error at the document it came from.
@@ -300,19 +344,37 @@ func (e *encoder) segment(out *bytes.Buffer, names []string, data [][]byte) (pie
 
 // sink takes the archive's bytes in order: it hashes them, cuts them into
 // parts of partSize and encrypts each part (with the session key and IV,
-// each part padded on its own), hashing the ciphertext, into dst.
+// each part padded on its own), hashing the ciphertext, into dst. The
+// archive's SHA-256 and the encryption run on two goroutines of their own,
+// beside the compressors: each is a pass over every byte, and one
+// goroutine doing all three would be the slowest stage of the pipeline.
+// Write and writeSegment are called from one goroutine; limits are
+// checked there, before anything is queued.
 type sink struct {
-	key        *symkey.Key
 	partSize   int64
 	maxParts   int
 	maxArchive int64
-	dst        io.Writer
+	n          int64
 
-	archive hash.Hash
-	n       int64
-	cur     *symkey.Writer
-	curN    int64
-	parts   []symkey.Digest
+	hashQ, encQ chan *piece
+	wg          sync.WaitGroup
+	archive     hash.Hash
+	parts       []symkey.Digest
+	encErr      error
+}
+
+// piece is bytes on their way to both goroutines; release runs when both
+// are done with them.
+type piece struct {
+	b       []byte
+	refs    atomic.Int32
+	release func()
+}
+
+func (p *piece) done() {
+	if p.refs.Add(-1) == 0 && p.release != nil {
+		p.release()
+	}
 }
 
 func newSink(key *symkey.Key, partSize int64, maxParts int, maxArchive int64, dst io.Writer) *sink {
@@ -322,62 +384,98 @@ func newSink(key *symkey.Key, partSize int64, maxParts int, maxArchive int64, ds
 	if maxArchive <= 0 {
 		maxArchive = MaxArchiveSize
 	}
-	return &sink{key: key, partSize: partSize, maxParts: maxParts, maxArchive: maxArchive, dst: dst, archive: sha256.New()}
-}
-
-func (s *sink) writeAll(pieces [][]byte) error {
-	for _, p := range pieces {
-		if _, err := s.Write(p); err != nil {
-			return err
+	s := &sink{
+		partSize: partSize, maxParts: maxParts, maxArchive: maxArchive, archive: sha256.New(),
+		hashQ: make(chan *piece, 16), encQ: make(chan *piece, 16),
+	}
+	s.wg.Go(func() {
+		for p := range s.hashQ {
+			s.archive.Write(p.b)
+			p.done()
 		}
-	}
-	return nil
-}
-
-func (s *sink) Write(p []byte) (int, error) {
-	n := len(p)
-	if s.n+int64(n) > s.maxArchive {
-		return 0, errs.Invalid("documents", "the archive grows beyond %d bytes, KSeF's limit for a batch; send the documents in several batches", s.maxArchive)
-	}
-	s.archive.Write(p)
-	s.n += int64(n)
-	for len(p) > 0 {
-		if s.cur == nil {
-			if len(s.parts) == s.maxParts {
-				return 0, errs.Invalid("partSize", "the archive needs more than %d parts of %d bytes, KSeF's limit; use larger parts (up to %d bytes) or several batches", s.maxParts, s.partSize, MaxPartSize)
+	})
+	s.wg.Go(func() {
+		var cur *symkey.Writer
+		var curN int64
+		end := func() {
+			if s.encErr == nil {
+				s.encErr = cur.Close()
 			}
-			s.cur, s.curN = s.key.NewWriter(s.dst), 0
+			s.parts = append(s.parts, cur.Cipher())
+			cur = nil
 		}
-		k := min(int64(len(p)), s.partSize-s.curN)
-		if _, err := s.cur.Write(p[:k]); err != nil {
-			return 0, err
-		}
-		s.curN += k
-		p = p[k:]
-		if s.curN == s.partSize {
-			if err := s.endPart(); err != nil {
-				return 0, err
+		for p := range s.encQ {
+			b := p.b
+			for len(b) > 0 && s.encErr == nil {
+				if cur == nil {
+					cur, curN = key.NewWriter(dst), 0
+				}
+				k := min(int64(len(b)), partSize-curN)
+				_, s.encErr = cur.Write(b[:k])
+				curN += k
+				b = b[k:]
+				if curN == partSize {
+					end()
+				}
 			}
+			p.done()
 		}
-	}
-	return n, nil
+		if cur != nil {
+			end()
+		}
+	})
+	return s
 }
 
-func (s *sink) endPart() error {
-	if err := s.cur.Close(); err != nil {
+// writeSegment queues a segment's pieces; release runs when they are
+// hashed and encrypted.
+func (s *sink) writeSegment(pieces [][]byte, release func()) error {
+	var n int64
+	for _, b := range pieces {
+		n += int64(len(b))
+	}
+	if err := s.admit(n); err != nil {
 		return err
 	}
-	s.parts = append(s.parts, s.cur.Cipher())
-	s.cur = nil
+	for k, b := range pieces {
+		p := &piece{b: b}
+		if k == len(pieces)-1 {
+			p.release = release
+		}
+		p.refs.Store(2)
+		s.hashQ <- p
+		s.encQ <- p
+	}
 	return nil
 }
 
-// finish ends the last part.
-func (s *sink) finish() error {
-	if s.cur != nil {
-		return s.endPart()
+// Write queues a copy of b (the trailer's writer reuses its buffer).
+func (s *sink) Write(b []byte) (int, error) {
+	if err := s.writeSegment([][]byte{append([]byte(nil), b...)}, nil); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// admit checks KSeF's limits for n more bytes.
+func (s *sink) admit(n int64) error {
+	s.n += n
+	if s.n > s.maxArchive {
+		return errs.Invalid("documents", "the archive grows beyond %d bytes, KSeF's limit for a batch; send the documents in several batches", s.maxArchive)
+	}
+	if s.n > int64(s.maxParts)*s.partSize {
+		return errs.Invalid("partSize", "the archive needs more than %d parts of %d bytes, KSeF's limit; use larger parts (up to %d bytes) or several batches", s.maxParts, s.partSize, MaxPartSize)
 	}
 	return nil
+}
+
+// finish waits for the goroutines and ends the last part; after it the
+// digests are known. It must be called exactly once, also after an error.
+func (s *sink) finish() error {
+	close(s.hashQ)
+	close(s.encQ)
+	s.wg.Wait()
+	return s.encErr
 }
 
 func (s *sink) digest() symkey.Digest {

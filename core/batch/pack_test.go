@@ -28,7 +28,7 @@ func generated(tb testing.TB, n, size int) []Document {
 	docs := make([]Document, n)
 	for i := range docs {
 		docs[i] = Document{Name: fmt.Sprintf("faktura-%06d.xml", i+1), Open: func(context.Context) (io.ReadCloser, error) {
-			return io.NopCloser(bytes.NewReader(g.Invoice(i + 1))), nil
+			return BytesReader(g.Invoice(i + 1)), nil
 		}}
 	}
 	return docs

@@ -36,10 +36,16 @@ type Source = iter.Seq2[Document, error]
 
 // Bytes is a document held in memory.
 func Bytes(name string, doc []byte) Document {
-	return Document{Name: name, Open: func(context.Context) (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(doc)), nil
-	}}
+	return Document{Name: name, Open: func(context.Context) (io.ReadCloser, error) { return BytesReader(doc), nil }}
 }
+
+// BytesReader reads doc and tells its length (so that it is read into a
+// buffer of the right size at once).
+func BytesReader(doc []byte) io.ReadCloser { return bytesReader{bytes.NewReader(doc)} }
+
+type bytesReader struct{ *bytes.Reader }
+
+func (bytesReader) Close() error { return nil }
 
 // File is a document read from path (through package hostfs: the
 // filesystem natively, the host under the step driver), named by its base
