@@ -102,6 +102,17 @@ type Options struct {
 	// listener with a certificate of the simulator's own CA
 	// (CACertificatePEM); it needs Start.
 	TLS bool
+	// PartUploadTime is a batch session's upload time per declared part,
+	// counted from its opening (default KSeF's 20 minutes): the upload
+	// URLs expire then, and a close after it is 21208.
+	PartUploadTime time.Duration
+	// SpoolDir is where uploaded batch parts and their decrypted archives
+	// wait for processing (a directory made in it, removed by Close;
+	// default the system's temporary directory).
+	SpoolDir string
+	// SkipXSD decides invoices without their XSD validation (every other
+	// check stays): for load and memory tests of many invoices.
+	SkipXSD bool
 }
 
 // Server is one simulated KSeF API with its own keys and state. All methods
@@ -137,6 +148,12 @@ type Server struct {
 	attachments map[string]bool // by NIP
 	sessions    map[string]*onlineSession
 	store       *invoiceStore
+
+	background sync.WaitGroup // batch processing
+	stopping   chan struct{}  // closed by Close: background work ends
+	stopOnce   sync.Once
+	spoolMu    sync.Mutex
+	spool      string // the directory of batch parts, once made
 
 	faultMu sync.Mutex
 	faults  []*activeFault
@@ -179,6 +196,7 @@ func New(opts Options) (*Server, error) {
 	setDelay(&opts.ProcessingDelay, 200*time.Millisecond)
 	setDelay(&opts.PermanentStorageDelay, time.Second)
 	setDefault(&opts.DownloadURLTTL, time.Hour)
+	setDefault(&opts.PartUploadTime, partUploadTime)
 	if opts.SessionInvoiceLimit <= 0 {
 		opts.SessionInvoiceLimit = defaultInvoiceLimit
 	}
@@ -209,6 +227,7 @@ func New(opts Options) (*Server, error) {
 		sessions:    map[string]*onlineSession{},
 		store:       newInvoiceStore(),
 		storageKey:  randBytes(32),
+		stopping:    make(chan struct{}),
 	}
 	rand.Read(s.jwtKey)
 	if s.tokenKey, s.symKey, err = newKeySet(s.now()); err != nil {
@@ -290,6 +309,8 @@ func (s *Server) routes() error {
 		{"POST", "/sessions/online", s.handleOpenOnline},
 		{"POST", "/sessions/online/{referenceNumber}/invoices", s.handleSendInvoice},
 		{"POST", "/sessions/online/{referenceNumber}/close", s.handleCloseOnline},
+		{"POST", "/sessions/batch", s.handleOpenBatch},
+		{"POST", "/sessions/batch/{referenceNumber}/close", s.handleCloseBatch},
 		{"GET", "/sessions", s.handleSessions},
 		{"GET", "/sessions/{referenceNumber}", s.handleSessionStatus},
 		{"GET", "/sessions/{referenceNumber}/invoices", s.handleSessionInvoices(false)},
@@ -412,6 +433,7 @@ func (s *Server) Close() error {
 		s.tlsSrv.Close()
 	}
 	s.srvMu.Unlock()
+	s.closeBatches()
 	if errors.Is(err, context.DeadlineExceeded) {
 		return nil // the remaining connections were closed forcibly
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ksefkit/ksefkit/core/api"
 	"github.com/ksefkit/ksefkit/core/auth"
+	"github.com/ksefkit/ksefkit/core/batch"
 	"github.com/ksefkit/ksefkit/core/env"
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/ids"
@@ -63,6 +64,7 @@ type Client struct {
 	flow    *auth.Flow
 	session *auth.Session
 	online  *online.Sessions
+	batches *batch.Batches
 	logger  *slog.Logger
 }
 
@@ -104,7 +106,20 @@ func New(cfg Config) (*Client, error) {
 		API: a, Keys: keys, AccessToken: c.AccessToken, Context: c.authContext, Clock: clock,
 		Poll: cfg.SessionPoll, QRBase: e.QRBase, Logger: logger,
 	})
+	c.batches = batch.New(batch.Config{
+		API: a, Keys: keys, AccessToken: c.AccessToken, Context: c.authContext, Clock: clock, Sessions: c.online, Logger: logger,
+	})
 	return c, nil
+}
+
+// Batches gives the client's batch sessions: begin, upload, close, wait,
+// export and resume their states (package batch).
+func (c *Client) Batches() *batch.Batches { return c.batches }
+
+// SendBatch sends documents in one batch session and waits for every
+// document's KSeF number (or typed failure) and the session UPO.
+func (c *Client) SendBatch(ctx context.Context, src batch.Source, o batch.Options) (*batch.Report, error) {
+	return c.batches.Send(ctx, src, o)
 }
 
 // Online gives the client's online sessions: open, send, close, wait,
