@@ -161,6 +161,9 @@ type Server struct {
 	violMu     sync.Mutex
 	violations []string
 
+	connMu sync.Mutex
+	fresh  map[net.Conn]struct{} // connections without a request yet
+
 	srvMu   sync.Mutex
 	httpSrv *http.Server
 	tlsSrv  *http.Server
@@ -362,6 +365,7 @@ func (s *Server) Start(addr string) error {
 	s.httpSrv = &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		ConnState:         s.trackConn,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.url = "http://" + ln.Addr().String() + "/v2"
@@ -379,6 +383,7 @@ func (s *Server) Start(addr string) error {
 		s.tlsSrv = &http.Server{
 			Handler:           s.Handler(),
 			ReadHeaderTimeout: 10 * time.Second,
+		ConnState:         s.trackConn,
 			ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		}
 		s.tlsURL = "https://" + tlsLn.Addr().String()
@@ -412,11 +417,33 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if srv == nil {
 		return nil
 	}
+	// A connection a client dialled but never sent a request on (its
+	// request was cancelled while the dial went on) would hold Shutdown
+	// for five seconds; nothing is lost by closing it.
+	s.connMu.Lock()
+	for c := range s.fresh {
+		c.Close()
+	}
+	s.connMu.Unlock()
 	var tlsErr error
 	if tlsSrv != nil {
 		tlsErr = tlsSrv.Shutdown(ctx)
 	}
 	return errors.Join(srv.Shutdown(ctx), tlsErr)
+}
+
+// trackConn keeps the connections that have not carried a request yet.
+func (s *Server) trackConn(c net.Conn, st http.ConnState) {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if st == http.StateNew {
+		if s.fresh == nil {
+			s.fresh = map[net.Conn]struct{}{}
+		}
+		s.fresh[c] = struct{}{}
+	} else {
+		delete(s.fresh, c)
+	}
 }
 
 // Close shuts a started server down, giving requests in flight up to five

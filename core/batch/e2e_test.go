@@ -3,14 +3,17 @@ package batch_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/batch"
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/ids"
+	"github.com/ksefkit/ksefkit/core/invoice"
 	"github.com/ksefkit/ksefkit/core/ksef"
 	"github.com/ksefkit/ksefkit/core/online"
 	"github.com/ksefkit/ksefkit/core/poll"
@@ -203,5 +206,173 @@ func TestSendBatch(t *testing.T) {
 				t.Fatalf("progress stages %v", stages)
 			}
 		})
+	}
+}
+
+// A batch interrupted between part uploads (the process "crashes" after
+// the second of five parts) is resumed by another client from its exported
+// state: only the missing parts are uploaded, each part exactly once in
+// all, and every invoice is in KSeF exactly once.
+func TestResumeAfterCrash(t *testing.T) {
+	w := newWorld(t, sim.Options{})
+	m := w.mixed(100)
+	m.docs = m.docs[:100] // valid invoices only
+	var saved []byte
+	ctx, crash := context.WithCancel(w.ctx())
+	uploaded := 0
+	_, err := w.c.SendBatch(ctx, batch.Documents(m.docs...), batch.Options{
+		PartSize: 25_000, Level: 1,
+		UploadOptions: batch.UploadOptions{Concurrency: 1, OnState: func(st batch.State) {
+			var err error
+			if saved, err = json.Marshal(st.Export()); err != nil {
+				t.Error(err)
+			}
+			n := 0
+			for _, p := range st.Parts {
+				if p.Uploaded {
+					n++
+				}
+			}
+			if uploaded = n; n == 2 {
+				crash()
+			}
+		}},
+	})
+	if errs.CodeOf(err) != errs.Canceled {
+		t.Fatalf("the crash: %v", err)
+	}
+	var st batch.SavedState
+	if err := json.Unmarshal(saved, &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Parts) < 5 || uploaded != 2 {
+		t.Fatalf("%d parts, %d uploaded at the crash", len(st.Parts), uploaded)
+	}
+	if got := w.sim.BatchUploads(st.ReferenceNumber); got[0] != 1 || got[1] != 1 || got[2] != 0 {
+		t.Fatalf("uploads before the resume: %v", got)
+	}
+
+	c := w.client() // another process
+	b, err := c.Batches().Resume(w.ctx(), st.State(), batch.Documents(m.docs...), batch.UploadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := b.Finish(w.ctx(), false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for i, n := range w.sim.BatchUploads(st.ReferenceNumber) {
+		if n != 1 {
+			t.Fatalf("part %d uploaded %d times", i+1, n)
+		}
+	}
+	if rep.SuccessfulInvoiceCount != 100 {
+		t.Fatalf("%d invoices accepted", rep.SuccessfulInvoiceCount)
+	}
+	numbers := map[string]int{}
+	for _, inv := range w.sim.Invoices() {
+		numbers[inv.InvoiceNumber]++
+	}
+	if len(numbers) != 100 {
+		t.Fatalf("%d distinct invoices in KSeF, want 100", len(numbers))
+	}
+	for n, k := range numbers {
+		if k != 1 {
+			t.Fatalf("invoice %s is in KSeF %d times", n, k)
+		}
+	}
+	for _, d := range rep.Documents {
+		if !d.OK {
+			t.Fatalf("%s: %s %v", d.Name, d.Outcome, d.Error)
+		}
+	}
+}
+
+// A part upload that fails once is retried alone; a slow one still
+// arrives; an expired URL is a clear, typed failure and the state keeps
+// what is in.
+func TestPartUploadFaults(t *testing.T) {
+	w := newWorld(t, sim.Options{})
+	docs := w.mixed(40).docs[:40]
+	w.fault("PUT /storage#2=503")
+	w.fault("PUT /storage#3=slow:ms=200")
+	rep, err := w.c.SendBatch(w.ctx(), batch.Documents(docs...), batch.Options{PartSize: 30_000, Level: 1, UploadOptions: batch.UploadOptions{Concurrency: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Parts[1].Attempts != 2 || rep.Parts[0].Attempts != 1 || rep.SuccessfulInvoiceCount != 40 {
+		t.Fatalf("parts %+v, %d accepted", rep.Parts, rep.SuccessfulInvoiceCount)
+	}
+	if got := w.sim.BatchUploads(rep.ReferenceNumber); fmt.Sprint(got) != fmt.Sprint([]int{1, 1, 1, 1}[:len(got)]) {
+		t.Fatalf("uploads per part %v", got)
+	}
+
+	w.sim.ClearFaults()
+	w.fault("PUT /storage#2=expired")
+	more := w.mixed(10).docs[:10]
+	var last batch.State
+	rep, err = w.c.SendBatch(w.ctx(), batch.Documents(more...), batch.Options{PartSize: 10_000, Level: 1,
+		UploadOptions: batch.UploadOptions{Concurrency: 1, OnState: func(st batch.State) { last = st }}})
+	e := errs.As(err)
+	if e == nil || e.Code != errs.Forbidden || e.HTTPStatus != 403 || e.ReferenceNumber == "" || !strings.Contains(e.Message, "expired") {
+		t.Fatalf("an expired upload URL: %v", err)
+	}
+	if !last.Parts[0].Uploaded || last.Parts[1].Uploaded || rep.Parts[1].Attempts != 1 {
+		t.Fatalf("state after the expired URL: %+v; report %+v", last.Parts, rep.Parts)
+	}
+}
+
+// What KSeF would refuse is refused before anything is sent, as
+// input.invalid naming the field.
+func TestRefusedBeforeSending(t *testing.T) {
+	w := newWorld(t, sim.Options{})
+	docs := w.mixed(3).docs
+	cases := []struct {
+		name  string
+		src   batch.Source
+		o     batch.Options
+		field string
+	}{
+		{"part too large", batch.Documents(docs[:3]...), batch.Options{PartSize: batch.MaxPartSize + 1}, "partSize"},
+		{"negative part", batch.Documents(docs[:3]...), batch.Options{PartSize: -1}, "partSize"},
+		{"too many parts", batch.Documents(docs[:3]...), batch.Options{PartSize: 100, Store: true}, "partSize"},
+		{"level", batch.Documents(docs[:3]...), batch.Options{Level: 10}, "level"},
+		{"store and level", batch.Documents(docs[:3]...), batch.Options{Level: 3, Store: true}, "level"},
+		{"compression", batch.Documents(docs[:3]...), batch.Options{Compression: "Rar"}, "compression"},
+		{"PEF", batch.Documents(docs[:3]...), batch.Options{FormCode: invoice.PEF3}, "formCode"},
+		{"duplicate names", batch.Documents(docs[0], batch.Bytes("fv-0001.XML", nil)), batch.Options{}, "documents[1].name"},
+		{"path in a name", batch.Documents(batch.Bytes("../evil.xml", nil)), batch.Options{}, "documents[0].name"},
+		{"backslash", batch.Documents(batch.Bytes(`a\b.xml`, nil)), batch.Options{}, "documents[0].name"},
+		{"long name", batch.Documents(batch.Bytes(strings.Repeat("ą", 129), nil)), batch.Options{}, "documents[0].name"},
+		{"nothing", batch.Documents(), batch.Options{}, "documents"},
+		{"more than 10 000", tooMany(), batch.Options{}, "documents"},
+		{"an invalid document", batch.Documents(docs...), batch.Options{}, "documents[6].invoice.xml"},
+	}
+	for _, tc := range cases {
+		rep, err := w.c.SendBatch(w.ctx(), tc.src, tc.o)
+		e := errs.As(err)
+		if e == nil || e.Code != errs.InputInvalid || e.Field != tc.field {
+			t.Errorf("%s: %v (field %q)", tc.name, err, e.Field)
+			continue
+		}
+		if tc.name == "an invalid document" {
+			if rep == nil || rep.Documents[6].Outcome != online.Invalid || rep.Documents[0].Outcome != batch.NotSent {
+				t.Errorf("%s: report %+v", tc.name, rep)
+			}
+		}
+	}
+	if st := w.sim.BatchUploads("none"); st != nil || w.sim.InvoiceCount() != 0 {
+		t.Fatal("something was sent")
+	}
+}
+
+func tooMany() batch.Source {
+	return func(yield func(batch.Document, error) bool) {
+		for i := range batch.MaxInvoices + 1 {
+			if !yield(batch.Bytes(fmt.Sprintf("%d.xml", i), nil), nil) {
+				return
+			}
+		}
 	}
 }
