@@ -3,7 +3,6 @@ package batch
 import (
 	"archive/tar"
 	"bytes"
-	"compress/flate"
 	"compress/gzip"
 	"hash/crc32"
 	"io"
@@ -40,15 +39,15 @@ const tarMemberTarget = 1 << 20
 // entries carry its DOS equivalent).
 var tarModTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// docRec is one document of the archive: where it comes from and what was
-// recorded when it was packed.
+// docRec is one document of the archive: which document of the source it
+// is and what was recorded when it was packed. It is kept small (48 bytes)
+// because it is the one thing that grows with a batch.
 type docRec struct {
-	Document
-	index  int // in the source
-	size   int64
+	src    int32 // index in layout.src
+	size   int32 // documents are at most maxDocument bytes
+	packed int32 // ZIP: compressed size
+	crc    uint32
 	sha    [32]byte
-	crc    uint32 // ZIP
-	packed int64  // ZIP: compressed size
 }
 
 // member is one gzip member of a tar.gz archive: a run of documents.
@@ -57,64 +56,78 @@ type member struct {
 	size int64 // compressed
 }
 
-// segment is a piece of the archive made in one go: a ZIP entry (local
-// header and data) or a tar.gz member.
-type segment struct {
-	first, count int // documents
-	offset, size int64
-}
-
-// layout places the segments and the trailer (ZIP central directory and
-// end records, or the tar end-of-archive member) in the archive.
+// layout places the segments — ZIP entries (local header and data) or
+// tar.gz members, each made in one go — and the trailer (ZIP central
+// directory and end records, or the tar end-of-archive member).
 type layout struct {
 	p        Packing
-	docs     []docRec
-	segs     []segment
-	trailer  int64 // offset of the trailer
+	src      []Document // the source, by index
+	docs     []docRec   // in archive order
+	offsets  []int64    // of each segment, and of the trailer last
+	firsts   []int32    // tar.gz: the first document of each member, and len(docs) last
 	total    int64
 	tarTrail []byte // tar.gz: the end-of-archive member
 }
 
-func newLayout(p Packing, docs []docRec, members []member) *layout {
-	l := &layout{p: p, docs: docs}
+func newLayout(p Packing, src []Document, docs []docRec, members []member) *layout {
+	l := &layout{p: p, src: src, docs: docs}
 	var off int64
 	switch p.Compression {
 	case Zip:
-		l.segs = make([]segment, len(docs))
+		l.offsets = make([]int64, len(docs)+1)
 		for i := range docs {
-			size := zipLocalHeaderLen(docs[i].Name) + docs[i].packed
-			l.segs[i] = segment{first: i, count: 1, offset: off, size: size}
-			off += size
+			l.offsets[i] = off
+			off += zipLocalHeaderLen(l.name(i)) + int64(docs[i].packed)
 		}
-		l.trailer = off
-		l.total = off + zipTrailerSize(docs, p, off)
+		l.offsets[len(docs)] = off
+		l.total = off + zipTrailerSize(l, off)
 	default:
+		l.offsets = make([]int64, len(members)+1)
+		l.firsts = make([]int32, len(members)+1)
 		first := 0
-		l.segs = make([]segment, len(members))
 		for i, m := range members {
-			l.segs[i] = segment{first: first, count: m.docs, offset: off, size: m.size}
+			l.offsets[i], l.firsts[i] = off, int32(first)
 			first += m.docs
 			off += m.size
 		}
-		l.trailer = off
+		l.offsets[len(members)], l.firsts[len(members)] = off, int32(first)
 		l.tarTrail = tarTrailer(p.Level)
 		l.total = off + int64(len(l.tarTrail))
 	}
 	return l
 }
 
+// name is the file name of the k-th document of the archive.
+func (l *layout) name(k int) string { return l.src[l.docs[k].src].Name }
+
+// segments is how many segments precede the trailer.
+func (l *layout) segments() int { return len(l.offsets) - 1 }
+
+// trailer is the trailer's offset.
+func (l *layout) trailer() int64 { return l.offsets[len(l.offsets)-1] }
+
+// segment j: its documents (first, count in archive order) and place.
+func (l *layout) segment(j int) (first, count int, offset, size int64) {
+	offset, size = l.offsets[j], l.offsets[j+1]-l.offsets[j]
+	if l.p.Compression == Zip {
+		return j, 1, offset, size
+	}
+	return int(l.firsts[j]), int(l.firsts[j+1] - l.firsts[j]), offset, size
+}
+
 // zipEntries yields the ZIP entries of the documents, placed from 0.
-func zipEntries(docs []docRec, p Packing) func(yield func(*zipEntry) bool) {
+func (l *layout) zipEntries() func(yield func(*zipEntry) bool) {
 	return func(yield func(*zipEntry) bool) {
 		var off int64
 		var e zipEntry
-		for i := range docs {
-			d := &docs[i]
-			e = zipEntry{name: d.Name, crc: d.crc, size: d.size, packed: d.packed, method: zipMethod(p.Level), offset: off}
+		for i := range l.docs {
+			d := &l.docs[i]
+			name := l.name(i)
+			e = zipEntry{name: name, crc: d.crc, size: int64(d.size), packed: int64(d.packed), method: zipMethod(l.p.Level), offset: off}
 			if !yield(&e) {
 				return
 			}
-			off += zipLocalHeaderLen(d.Name) + d.packed
+			off += zipLocalHeaderLen(name) + int64(d.packed)
 		}
 	}
 }
@@ -127,16 +140,16 @@ func zipMethod(level int) uint16 {
 }
 
 // zipTrailerSize is the length of the central directory and end records.
-func zipTrailerSize(docs []docRec, p Packing, start int64) int64 {
+func zipTrailerSize(l *layout, start int64) int64 {
 	var n countingWriter
-	_ = writeZipTrailer(&n, zipEntries(docs, p), len(docs), start)
+	_ = writeZipTrailer(&n, l.zipEntries(), len(l.docs), start)
 	return int64(n)
 }
 
 // writeTrailer writes the trailer.
 func (l *layout) writeTrailer(w io.Writer) error {
 	if l.p.Compression == Zip {
-		return writeZipTrailer(w, zipEntries(l.docs, l.p), len(l.docs), l.trailer)
+		return writeZipTrailer(w, l.zipEntries(), len(l.docs), l.trailer())
 	}
 	_, err := w.Write(l.tarTrail)
 	return err
@@ -155,10 +168,7 @@ func tarTrailer(level int) []byte {
 // encoder makes segments; one per goroutine (its compressor state is
 // reused from segment to segment).
 type encoder struct {
-	p   Packing
-	fw  *flate.Writer
-	gz  *gzip.Writer
-	tar bytes.Buffer
+	p Packing
 }
 
 func newEncoder(p Packing) *encoder { return &encoder{p: p} }
@@ -170,20 +180,18 @@ func (e *encoder) zipData(out *bytes.Buffer, doc []byte) (data []byte, crc uint3
 	if e.p.Level == 0 {
 		return doc, crc
 	}
-	if e.fw == nil {
-		e.fw, _ = flate.NewWriter(out, e.p.Level)
-	} else {
-		e.fw.Reset(out)
-	}
-	e.fw.Write(doc)
-	e.fw.Close()
+	fw := getFlate(e.p.Level, out)
+	fw.Write(doc)
+	fw.Close()
+	putFlate(e.p.Level, fw)
 	return out.Bytes(), crc
 }
 
 // tarMember writes docs as tar entries into one gzip member in out.
 func (e *encoder) tarMember(out *bytes.Buffer, names []string, docs [][]byte) {
-	e.tar.Reset()
-	tw := tar.NewWriter(&e.tar)
+	raw := buffers.Get().(*bytes.Buffer)
+	defer putBuffer(raw)
+	tw := tar.NewWriter(raw)
 	for i, doc := range docs {
 		tw.WriteHeader(&tar.Header{
 			Typeflag: tar.TypeReg, Name: names[i], Size: int64(len(doc)), Mode: 0o644, ModTime: tarModTime,
@@ -191,13 +199,10 @@ func (e *encoder) tarMember(out *bytes.Buffer, names []string, docs [][]byte) {
 		tw.Write(doc)
 	}
 	tw.Flush() // pads the last entry; the end-of-archive blocks come in the trailer
-	if e.gz == nil {
-		e.gz, _ = gzip.NewWriterLevel(out, e.p.Level)
-	} else {
-		e.gz.Reset(out)
-	}
-	e.gz.Write(e.tar.Bytes())
-	e.gz.Close()
+	gz := getGzip(e.p.Level, out)
+	gz.Write(raw.Bytes())
+	gz.Close()
+	putGzip(e.p.Level, gz)
 }
 
 // tarSize is how many tar bytes a document takes (header and padded data;

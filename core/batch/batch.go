@@ -270,14 +270,14 @@ func (m *Batches) Begin(ctx context.Context, src Source, o Options) (*Batch, *Re
 		}
 		return nil, &Report{Documents: results}, err
 	}
-	b := &Batch{m: m, key: key, lay: newLayout(p, pk.docs, pk.members), up: o.UploadOptions, results: results}
+	b := &Batch{m: m, key: key, lay: pk.layout(), up: o.UploadOptions, results: results}
 	b.st.Record = Record{
 		Version: StateVersion, FormCode: fc, OfflineMode: o.OfflineMode, IV: key.IV(), Packing: p,
 		Archive: digestOf(pk.archive), Skipped: skipped,
 	}
 	b.st.Key = key.Secret()
-	for _, d := range pk.docs {
-		b.st.Documents = append(b.st.Documents, DocumentRecord{Name: d.Name, Size: d.size, SHA256: b64(d.sha[:]), CRC32: d.crc, Packed: d.packed})
+	for k, d := range pk.docs {
+		b.st.Documents = append(b.st.Documents, DocumentRecord{Name: b.lay.name(k), Size: int64(d.size), SHA256: b64(d.sha[:]), CRC32: d.crc, Packed: int64(d.packed)})
 	}
 	for _, mb := range pk.members {
 		b.st.Members = append(b.st.Members, Member{Documents: mb.docs, Size: mb.size})

@@ -72,7 +72,7 @@ func benchmarkMakePartsAgain(b *testing.B, c Compression, level int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	l := newLayout(p.Packing, p.docs, p.members)
+	l := p.layout()
 	b.SetBytes(inputBytes(b, docs))
 	for b.Loop() {
 		for i, want := range p.parts {

@@ -46,12 +46,15 @@ type packOptions struct {
 // declares, and the table that makes every part again.
 type packed struct {
 	Packing
+	src     []Document
 	docs    []docRec
 	members []member
 	archive symkey.Digest   // the plaintext archive
 	parts   []symkey.Digest // each encrypted part
 	invalid []invalidDoc
 }
+
+func (p *packed) layout() *layout { return newLayout(p.Packing, p.src, p.docs, p.members) }
 
 // invalidDoc is a document that failed its pre-flight check (or could not
 // be read).
@@ -64,7 +67,8 @@ type invalidDoc struct {
 // checkedDoc is a document read, hashed and checked.
 type checkedDoc struct {
 	index int
-	data  []byte
+	size  int
+	data  []byte // pooled: given back once encoded (or, stored, once written)
 	sha   [32]byte
 	err   *errs.Error
 }
@@ -78,15 +82,8 @@ type chunk struct {
 	pieces [][]byte
 	crcs   []uint32
 	packed []int64
-}
-
-var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-func putBuffer(b *bytes.Buffer) {
-	if b != nil && b.Cap() <= 8<<20 {
-		b.Reset()
-		buffers.Put(b)
-	}
+	// release gives the buffers back once the pieces are written.
+	release func()
 }
 
 // pack is the first pass: read, hash and check every document, compress
@@ -125,7 +122,7 @@ func pack(ctx context.Context, key *symkey.Key, docs []Document, o packOptions) 
 	// ZIP; about tarMemberTarget bytes in a tar.gz member). After the
 	// first invalid document, unless it is skipped, nothing more is
 	// packed, but every document is still checked, to report them all.
-	res := &packed{Packing: o.Packing}
+	res := &packed{Packing: o.Packing, src: docs, docs: make([]docRec, 0, len(docs))}
 	chunks := make(chan *chunk)
 	wg.Go(func() {
 		defer close(chunks)
@@ -184,15 +181,14 @@ func pack(ctx context.Context, key *symkey.Key, docs []Document, o packOptions) 
 	}()
 	total := int64(len(docs))
 	for c := range encoded {
-		out := c.out
-		if err := s.writeSegment(c.pieces, func() { putBuffer(out) }); err != nil {
+		if err := s.writeSegment(c.pieces, c.release); err != nil {
 			cancel()
 			return nil, err
 		}
 		for k, d := range c.docs {
-			r := docRec{Document: docs[d.index], index: d.index, size: int64(len(d.data)), sha: d.sha}
+			r := docRec{src: int32(d.index), size: int32(d.size), sha: d.sha}
 			if o.Compression == Zip {
-				r.crc, r.packed = c.crcs[k], c.packed[k]
+				r.crc, r.packed = c.crcs[k], int32(c.packed[k])
 			}
 			res.docs = append(res.docs, r)
 		}
@@ -212,7 +208,7 @@ func pack(ctx context.Context, key *symkey.Key, docs []Document, o packOptions) 
 	if len(res.docs) == 0 {
 		return res, errs.Invalid("documents", "none of the %d documents passed the pre-flight checks; nothing was sent", len(docs))
 	}
-	l := newLayout(o.Packing, res.docs, res.members)
+	l := res.layout()
 	if err := l.writeTrailer(s); err != nil {
 		return nil, err
 	}
@@ -246,10 +242,11 @@ func readAndCheck(ctx context.Context, i int, d Document, check func([]byte) err
 		err = check(data)
 	}
 	if err != nil {
+		putDocBuffer(data)
 		c.err = prefixField(err, i, d.Name)
 		return c
 	}
-	c.data, c.sha = data, sha256.Sum256(data)
+	c.data, c.size, c.sha = data, len(data), sha256.Sum256(data)
 	return c
 }
 
@@ -260,11 +257,13 @@ func readDoc(ctx context.Context, d Document) ([]byte, error) {
 		return nil, errs.Wrap(errs.CodeOf(err), err, "cannot open the document")
 	}
 	defer rc.Close()
-	data, err := readAll(rc, sizeHint(rc), maxDocument+1)
+	data, err := readAll(rc, getDocBuffer(sizeHint(rc)+1), maxDocument+1)
 	if err != nil {
+		putDocBuffer(data)
 		return nil, errs.Wrap(errs.InputInvalid, err, "cannot read the document")
 	}
 	if len(data) > maxDocument {
+		putDocBuffer(data)
 		return nil, errs.Invalid("invoice.size", "the document is larger than %d bytes, KSeF's limit for an invoice with attachments", maxDocument)
 	}
 	return data, nil
@@ -284,11 +283,9 @@ func sizeHint(r io.Reader) int {
 	return 512
 }
 
-// readAll is io.ReadAll into a buffer of the expected size (one
-// allocation instead of a dozen for a 10 KB invoice) and at most limit
-// bytes.
-func readAll(r io.Reader, hint, limit int) ([]byte, error) {
-	b := make([]byte, 0, hint+1) // +1: the read that sees EOF needs room
+// readAll is io.ReadAll into b (a pooled buffer of the expected size plus
+// one byte — the read that sees EOF needs room), at most limit bytes.
+func readAll(r io.Reader, b []byte, limit int) ([]byte, error) {
 	for len(b) < limit {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
@@ -325,8 +322,27 @@ func encodeChunk(e *encoder, docs []Document, c *chunk) {
 	data := make([][]byte, len(c.docs))
 	for k, d := range c.docs {
 		names[k], data[k] = docs[d.index].Name, d.data
+		c.docs[k].data = nil
 	}
 	c.pieces, c.crcs, c.packed = e.segment(c.out, names, data)
+	c.release = e.releaser(c.out, data)
+}
+
+// releaser gives back a segment's buffers: the documents at once when the
+// segment holds copies of them (compressed), else once it is written.
+func (e *encoder) releaser(out *bytes.Buffer, data [][]byte) func() {
+	if e.p.Level != 0 || e.p.Compression == TarGz {
+		for _, d := range data {
+			putDocBuffer(d)
+		}
+		return func() { putBuffer(out) }
+	}
+	return func() {
+		putBuffer(out)
+		for _, d := range data {
+			putDocBuffer(d)
+		}
+	}
 }
 
 // segment encodes documents as one segment into out.

@@ -28,11 +28,15 @@ func generated(tb testing.TB, n, size int) []Document {
 	docs := make([]Document, n)
 	for i := range docs {
 		docs[i] = Document{Name: fmt.Sprintf("faktura-%06d.xml", i+1), Open: func(context.Context) (io.ReadCloser, error) {
-			return BytesReader(g.Invoice(i + 1)), nil
+			return genReader{g.Reader(i + 1)}, nil
 		}}
 	}
 	return docs
 }
+
+type genReader struct{ *samples.InvoiceReader }
+
+func (genReader) Close() error { return nil }
 
 func testKey(tb testing.TB) *symkey.Key {
 	k, err := symkey.FromBytes(bytes.Repeat([]byte{7}, 32), bytes.Repeat([]byte{9}, 16))
@@ -46,7 +50,7 @@ func testKey(tb testing.TB) *symkey.Key {
 // returns the plaintext archive.
 func assemble(t *testing.T, key *symkey.Key, p *packed) []byte {
 	t.Helper()
-	l := newLayout(p.Packing, p.docs, p.members)
+	l := p.layout()
 	var archive bytes.Buffer
 	for i, want := range p.parts {
 		ct, err := io.ReadAll(l.partReader(context.Background(), key, i, want))
@@ -177,7 +181,7 @@ func TestPartThatChangedIsNeverCompleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	content = []byte("<a>other</a>") // same size, other bytes
-	l := newLayout(p.Packing, p.docs, p.members)
+	l := p.layout()
 	_, err = io.ReadAll(l.partReader(context.Background(), key, 0, p.parts[0]))
 	if e := errs.As(err); e == nil || e.Code != errs.InputInvalid || e.Field != "documents[1]" {
 		t.Fatalf("a document changed between the passes: %v", err)

@@ -23,59 +23,69 @@ func (l *layout) writeRange(ctx context.Context, e *encoder, w io.Writer, from, 
 	out := buffers.Get().(*bytes.Buffer)
 	defer putBuffer(out)
 	win := &window{w: w, from: from, to: to}
-	j := sort.Search(len(l.segs), func(k int) bool { return l.segs[k].offset+l.segs[k].size > from })
-	for ; j < len(l.segs) && l.segs[j].offset < to; j++ {
+	n := l.segments()
+	j := sort.Search(n, func(k int) bool { return l.offsets[k+1] > from })
+	for ; j < n && l.offsets[j] < to; j++ {
 		if err := ctx.Err(); err != nil {
 			return errs.FromContext(err, "making a batch part")
 		}
 		out.Reset()
-		pieces, err := l.remake(ctx, e, out, l.segs[j])
+		pieces, release, err := l.remake(ctx, e, out, j)
 		if err != nil {
 			return err
 		}
-		win.pos = l.segs[j].offset
+		win.pos = l.offsets[j]
 		for _, p := range pieces {
-			if _, err := win.Write(p); err != nil {
-				return err
+			if _, err = win.Write(p); err != nil {
+				break
 			}
 		}
+		release()
+		if err != nil {
+			return err
+		}
 	}
-	if to > l.trailer {
-		win.pos = l.trailer
+	if to > l.trailer() {
+		win.pos = l.trailer()
 		return l.writeTrailer(win)
 	}
 	return nil
 }
 
 // remake encodes a segment again and checks that it came out as before.
-func (l *layout) remake(ctx context.Context, e *encoder, out *bytes.Buffer, seg segment) ([][]byte, error) {
-	names := make([]string, seg.count)
-	data := make([][]byte, seg.count)
-	for k := range seg.count {
-		d := &l.docs[seg.first+k]
-		b, err := readDoc(ctx, d.Document)
+func (l *layout) remake(ctx context.Context, e *encoder, out *bytes.Buffer, j int) ([][]byte, func(), error) {
+	first, count, _, size := l.segment(j)
+	names := make([]string, count)
+	data := make([][]byte, count)
+	for k := range count {
+		d := &l.docs[first+k]
+		doc := l.src[d.src]
+		b, err := readDoc(ctx, doc)
 		if err != nil {
-			return nil, prefixField(err, d.index, d.Name)
+			return nil, nil, prefixField(err, int(d.src), doc.Name)
 		}
-		if int64(len(b)) != d.size || sha256Of(b) != d.sha {
-			return nil, errs.Invalid(fmt.Sprintf("documents[%d]", d.index), "documents[%d] (%s) changed since the batch was packed (it had %d bytes, SHA-256 %s); the batch's parts are declared and cannot change: restore the document, or send it in a new batch", d.index, d.Name, d.size, b64(d.sha[:]))
+		if len(b) != int(d.size) || sha256Of(b) != d.sha {
+			putDocBuffer(b)
+			return nil, nil, errs.Invalid(fmt.Sprintf("documents[%d]", d.src), "documents[%d] (%s) changed since the batch was packed (it had %d bytes, SHA-256 %s); the batch's parts are declared and cannot change: restore the document, or send it in a new batch", d.src, doc.Name, d.size, b64(d.sha[:]))
 		}
-		names[k], data[k] = d.Name, b
+		names[k], data[k] = doc.Name, b
 	}
 	pieces, crcs, packed := e.segment(out, names, data)
+	release := e.releaser(nil, data) // out is the caller's
 	var n int64
 	for _, p := range pieces {
 		n += int64(len(p))
 	}
-	same := n == seg.size
+	same := n == size
 	for k := range crcs {
-		d := &l.docs[seg.first+k]
-		same = same && crcs[k] == d.crc && packed[k] == d.packed
+		d := &l.docs[first+k]
+		same = same && crcs[k] == d.crc && packed[k] == int64(d.packed)
 	}
 	if !same {
-		return nil, errs.New(errs.Internal, "batch: the segment of documents %d–%d came out %d bytes long this time, %d when the batch was packed: the compressor is not the one that packed it (another ksefkit build?); the batch cannot be completed — send its documents in a new batch", seg.first, seg.first+seg.count-1, n, seg.size)
+		release()
+		return nil, nil, errs.New(errs.Internal, "batch: the segment of documents %d–%d came out %d bytes long this time, %d when the batch was packed: the compressor is not the one that packed it (another ksefkit build?); the batch cannot be completed — send its documents in a new batch", first, first+count-1, n, size)
 	}
-	return pieces, nil
+	return pieces, release, nil
 }
 
 // window passes on the bytes of a stream positioned at pos that fall in

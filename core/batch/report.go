@@ -142,14 +142,15 @@ func (m *Batches) Resume(ctx context.Context, st State, src Source, o UploadOpti
 		}
 	}
 	for k := range lay.docs {
-		d := &lay.docs[k]
-		i, ok := byName[d.Name]
+		name := lay.name(k)
+		i, ok := byName[name]
 		if !ok {
-			return nil, errs.Invalid("documents", "document %s of batch %s is not in the source; a resumed batch needs the documents it was packed with", d.Name, st.ReferenceNumber)
+			return nil, errs.Invalid("documents", "document %s of batch %s is not in the source; a resumed batch needs the documents it was packed with", name, st.ReferenceNumber)
 		}
-		d.Document, d.index = docs[i], i
+		lay.docs[k].src = int32(i)
 		results[i].Outcome = online.Processing
 	}
+	lay.src = docs
 	st.Parts = append([]Part(nil), st.Parts...)
 	b := &Batch{m: m, key: key, lay: lay, up: o, results: results, st: st, sent: make([]int, len(st.Parts))}
 	m.remember(b)

@@ -163,12 +163,14 @@ func (s *State) validate() (*symkey.Key, *layout, error) {
 		return bad("documents", "%d documents", len(r.Documents))
 	}
 	docs := make([]docRec, len(r.Documents))
+	src := make([]Document, len(r.Documents)) // named only: the source is attached by Resume
 	for i, d := range r.Documents {
 		sha, ok := decodeSHA256(d.SHA256)
-		if checkName(d.Name) != nil || !ok || d.Size <= 0 || d.Size > maxDocument {
+		if checkName(d.Name) != nil || !ok || d.Size <= 0 || d.Size > maxDocument || d.Packed < 0 || d.Packed > 2*maxDocument {
 			return bad(fmt.Sprintf("documents[%d]", i), "document %d (%s) is not described in full", i, d.Name)
 		}
-		docs[i] = docRec{Document: Document{Name: d.Name}, index: i, size: d.Size, sha: sha, crc: d.CRC32, packed: d.Packed}
+		src[i] = Document{Name: d.Name}
+		docs[i] = docRec{src: int32(i), size: int32(d.Size), sha: sha, crc: d.CRC32, packed: int32(d.Packed)}
 	}
 	var members []member
 	if r.Packing.Compression == TarGz {
@@ -184,7 +186,7 @@ func (s *State) validate() (*symkey.Key, *layout, error) {
 			return bad("members", "the members hold %d documents, the archive %d", n, len(docs))
 		}
 	}
-	l := newLayout(r.Packing, docs, members)
+	l := newLayout(r.Packing, src, docs, members)
 	if l.total != r.Archive.Size || !isSHA256(r.Archive.SHA256) {
 		return bad("archive", "the documents make an archive of %d bytes, %d are declared", l.total, r.Archive.Size)
 	}
