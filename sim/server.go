@@ -383,7 +383,7 @@ func (s *Server) Start(addr string) error {
 		s.tlsSrv = &http.Server{
 			Handler:           s.Handler(),
 			ReadHeaderTimeout: 10 * time.Second,
-		ConnState:         s.trackConn,
+			ConnState:         s.trackConn,
 			ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		}
 		s.tlsURL = "https://" + tlsLn.Addr().String()
