@@ -11,6 +11,7 @@ from typing import Any, Dict, Optional, Tuple, Union
 from . import _backend
 from ._files import Source, b64
 from ._types import AuthInfo, AuthResult, AuthSession, Revoked, SavedTokens, SessionsPage, build
+from .batch import Batch
 from .errors import InvalidHandleError
 from .tokens import Tokens
 
@@ -36,6 +37,9 @@ _OPTIONS = {
     "poll_initial": ("pollInitialMs", 1000),
     "poll_max": ("pollMaxMs", 1000),
     "poll_timeout": ("pollTimeoutMs", 1000),
+    "session_poll_initial": ("sessionPollInitialMs", 1000),
+    "session_poll_max": ("sessionPollMaxMs", 1000),
+    "session_poll_timeout": ("sessionPollTimeoutMs", 1000),
     "refresh_leeway": ("refreshLeewayMs", 1000),
     "log_level": ("logLevel", None),
 }
@@ -102,6 +106,7 @@ class Client:
         self._env = cfg.get("environment") or cfg.get("baseUrl")
         self.auth = Auth(self)
         self.tokens = Tokens(self)
+        self.batch = Batch(self)
 
     @classmethod
     def from_profile(cls, name: Optional[str] = None, *, config: Optional[str] = None, **options: Any) -> "Client":
