@@ -8,6 +8,7 @@ module.exports = {
   Client: api.Client,
   SavedTokens: api.SavedTokens,
   GeneratedToken: api.GeneratedToken,
+  SavedBatchState: api.SavedBatchState,
   xades: api.xades,
   certs: api.certs,
   version: api.version,

@@ -182,6 +182,76 @@ export declare class Tokens {
   revoke(input: string | ({ referenceNumber: string } & CallOptions)): Promise<string>;
 }
 
+/** A batch's documents: a directory (its *.xml files), paths, or small inputs given whole. */
+export type BatchFiles = string | string[] | { name: string; data: Uint8Array | string }[];
+
+export interface BatchRunOptions extends CallOptions {
+  /** wait for KSeF's processing (default true); false returns once the session is closed */
+  wait?: boolean;
+  /** download the session UPO (default true) */
+  upo?: boolean;
+  /** keep the batch's state (SECRET) in this file after every step, for resume() after a crash */
+  statePath?: string;
+  uploadConcurrency?: number;
+  /** bounds the wait for processing only */
+  timeoutMs?: number;
+}
+
+export interface BatchSendOptions extends BatchRunOptions {
+  formCode?: 'FA (3)' | 'FA (2)' | 'FA_RR (1)' | (string & {});
+  compression?: 'Zip' | 'TarGz';
+  level?: number;
+  store?: boolean;
+  /** plaintext bytes per part, at most 100 000 000 */
+  partSize?: number;
+  /** leave documents failing the local checks out (default: one stops the batch before anything is sent) */
+  skipInvalid?: boolean;
+  offlineMode?: boolean;
+}
+
+export interface BatchDocumentResult {
+  index: number;
+  name: string;
+  /** the invoice is in KSeF under ksefNumber (for a duplicate: the original's) */
+  ok: boolean;
+  ksefNumber?: string;
+  outcome: 'accepted' | 'duplicate' | 'rejected' | 'processing' | 'retry' | 'invalid' | 'failed' | 'notSent' | 'notInBatch' | (string & {});
+  result?: Record<string, unknown>;
+  error?: { code: string; message: string; field?: string; [k: string]: unknown };
+}
+
+/** The outcome of a batch (docs/ops.md, batch.send). */
+export interface BatchReport {
+  referenceNumber: string;
+  status: { code: number; description: string; details?: string[] };
+  ok: boolean;
+  invoiceCount: number;
+  successfulInvoiceCount: number;
+  failedInvoiceCount: number;
+  invoices: Record<string, unknown>[];
+  packing: { compression: string; level: number; partSize: number };
+  archive: { size: number; sha256: string };
+  parts: { ordinalNumber: number; size: number; uploaded: boolean; attempts?: number }[];
+  documents: BatchDocumentResult[];
+  upo?: { referenceNumber: string; xml: string; sha256: string; hashChecked: boolean; verified: boolean; verification?: Record<string, any>; verificationError?: object }[];
+  upoError?: object;
+}
+
+/** A batch's state (SECRET); util.inspect hides it, toJSON keeps it. */
+export declare class SavedBatchState {
+  private constructor();
+  readonly referenceNumber: string;
+  toJSON(): object;
+}
+
+export declare class Batch {
+  /** One batch session: check, pack, encrypt, upload, close, wait (progress events come with the core's stream support). */
+  send(files: BatchFiles, options?: BatchSendOptions): Promise<BatchReport>;
+  /** Go on with an interrupted batch: only the missing parts are uploaded. */
+  resume(files: BatchFiles, options?: BatchRunOptions & { state?: SavedBatchState | string | object; referenceNumber?: string }): Promise<BatchReport>;
+  exportState(referenceNumber: string, options?: CallOptions): Promise<SavedBatchState>;
+}
+
 export declare class Client {
   private constructor(config: ClientOptions);
   static create(options: ClientOptions): Promise<Client>;
@@ -189,6 +259,7 @@ export declare class Client {
   static fromProfile(input?: string | (ProfileInput & ClientOptions)): Promise<Client>;
   readonly auth: Auth;
   readonly tokens: Tokens;
+  readonly batch: Batch;
   readonly environment: Environment | undefined;
   /** The backend chosen at create. */
   readonly backend: Backend;

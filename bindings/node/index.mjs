@@ -6,7 +6,7 @@ const require = createRequire(import.meta.url);
 const k = require('./index.cjs');
 
 export const {
-  Client, SavedTokens, GeneratedToken, xades, certs, version, inflight, call, setBackend, getBackend,
+  Client, SavedTokens, GeneratedToken, SavedBatchState, xades, certs, version, inflight, call, setBackend, getBackend,
   KsefError, InputError, ApiError, AuthFailedError, UnauthorizedError, ForbiddenError, RateLimitError,
   TransportError, TimeoutError, CanceledError, CryptoError, SignatureError, NotAuthenticatedError,
   InvalidHandleError, InternalError,

@@ -139,6 +139,51 @@ class Auth {
   [inspect.custom]() { return 'Auth {}'; }
 }
 
+// batchSource names a batch's documents the way batch.send takes them: a
+// directory (a string), paths (strings), or { name, data } for small inputs.
+function batchSource(files) {
+  if (typeof files === 'string') return { dir: files };
+  if (!Array.isArray(files)) throw new TypeError('files: a directory, an array of paths or an array of { name, data }');
+  if (files.every((f) => typeof f === 'string')) return { paths: files };
+  return { documents: files.map(({ name, data }) => ({ name, xml: b64(data) })) };
+}
+
+function batchRun({ wait = true, upo = true, statePath, uploadConcurrency, timeoutMs }) {
+  return compact({ noWait: wait ? undefined : true, noUpo: upo ? undefined : true, statePath, uploadConcurrency, timeoutMs });
+}
+
+// SavedBatchState is a batch's state (secrets: the session key, the upload
+// URLs). JSON.stringify gives the text to store; util.inspect hides it.
+class SavedBatchState {
+  #raw;
+  constructor(raw) {
+    this.#raw = raw;
+    this.referenceNumber = raw.referenceNumber;
+  }
+  toJSON() { return this.#raw; }
+  [inspect.custom]() { return `SavedBatchState { referenceNumber: '${this.referenceNumber}', state: <redacted> }`; }
+}
+
+class Batch {
+  #c;
+  constructor(c) { this.#c = c; }
+  // send runs batch.send: files is a directory, paths, or { name, data }.
+  send(files, { signal, formCode, compression, level, store, partSize, skipInvalid, offlineMode, ...run } = {}) {
+    const input = { ...batchSource(files), ...compact({ formCode, compression, level, store, partSize, skipInvalid, offlineMode }), ...batchRun(run) };
+    return this.#c.call('batch.send', input, { signal });
+  }
+  // resume runs batch.resume: the documents again, and the state (a
+  // SavedBatchState, its JSON), statePath or referenceNumber.
+  resume(files, { signal, state, referenceNumber, ...run } = {}) {
+    const raw = state instanceof SavedBatchState ? state.toJSON() : typeof state === 'string' ? JSON.parse(state) : state;
+    return this.#c.call('batch.resume', { ...batchSource(files), ...compact({ state: raw, referenceNumber }), ...batchRun(run) }, { signal });
+  }
+  async exportState(referenceNumber, { signal } = {}) {
+    return new SavedBatchState(await this.#c.call('batch.state.export', { referenceNumber }, { signal }));
+  }
+  [inspect.custom]() { return 'Batch {}'; }
+}
+
 class Client {
   #config;
   #backend; // 'wasm' | 'native', fixed at create
@@ -153,6 +198,7 @@ class Client {
     this.#library = library;
     this.auth = new Auth(this);
     this.tokens = new Tokens(this);
+    this.batch = new Batch(this);
   }
 
   // create makes a client: { environment: 'test'|'demo'|'prod' } or
@@ -264,6 +310,6 @@ function version({ backend: name } = {}) {
 function inflight({ backend: name } = {}) { return backend(name).inflight(); }
 
 module.exports = {
-  Client, SavedTokens, GeneratedToken, xades, certs, version, inflight, setBackend, getBackend,
+  Client, SavedTokens, GeneratedToken, SavedBatchState, xades, certs, version, inflight, setBackend, getBackend,
   call: (op, input, opts = {}) => (opts.client ? opts.client.call(op, input, opts) : call(op, input, opts)),
 };
