@@ -139,7 +139,9 @@ func (c *Client) PresignedUpload(ctx context.Context, up PartUploadRequest, body
 	case resp.Status == 403:
 		why = "; the storage refuses the pre-signed URL: it expired (a batch's upload time is 20 minutes per part from opening) or was altered"
 	}
-	e := errs.New(codeForStatus(resp.Status), "%s: the pre-signed upload URL answered HTTP %d (%s, %d bytes)%s", route, resp.Status, contentType(resp), len(resp.Body), why)
+	// ksef.api whatever the status: a storage 403 is an expired or altered
+	// URL, not the client's authentication or permissions.
+	e := errs.New(errs.API, "%s: the pre-signed upload URL answered HTTP %d (%s, %d bytes)%s", route, resp.Status, contentType(resp), len(resp.Body), why)
 	e.HTTPStatus = resp.Status
 	return e
 }

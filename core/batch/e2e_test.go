@@ -315,7 +315,7 @@ func TestPartUploadFaults(t *testing.T) {
 	rep, err = w.c.SendBatch(w.ctx(), batch.Documents(more...), batch.Options{PartSize: 10_000, Level: 1,
 		UploadOptions: batch.UploadOptions{Concurrency: 1, OnState: func(st batch.State) { last = st }}})
 	e := errs.As(err)
-	if e == nil || e.Code != errs.Forbidden || e.HTTPStatus != 403 || e.ReferenceNumber == "" || !strings.Contains(e.Message, "expired") {
+	if e == nil || e.Code != errs.API || e.HTTPStatus != 403 || e.ReferenceNumber == "" || !strings.Contains(e.Message, "expired") {
 		t.Fatalf("an expired upload URL: %v", err)
 	}
 	if !last.Parts[0].Uploaded || last.Parts[1].Uploaded || rep.Parts[1].Attempts != 1 {

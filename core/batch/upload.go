@@ -157,7 +157,7 @@ func retryablePart(err error) bool {
 	switch e.Code {
 	case errs.Transport, errs.Timeout:
 		return true
-	case errs.API, errs.RateLimited:
+	case errs.API:
 		return e.HTTPStatus >= 500 || e.HTTPStatus == 408 || e.HTTPStatus == 429
 	}
 	return false

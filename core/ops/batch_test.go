@@ -46,7 +46,7 @@ func TestBatchOps(t *testing.T) {
 	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 	e := call(t, c, "batch.send", js(map[string]any{"dir": dir, "partSize": 20_000, "uploadConcurrency": 1, "statePath": statePath}))
-	if e.OK || e.Error.Code != "ksef.forbidden" || !strings.Contains(e.Error.Message, "expired") {
+	if e.OK || e.Error.Code != "ksef.api" || !strings.Contains(e.Error.Message, "expired") {
 		t.Fatalf("an expired upload URL: %+v", e.Error)
 	}
 	saved, err := batch.ReadStateFile(context.Background(), statePath)

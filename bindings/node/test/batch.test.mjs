@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { Client, InputError, ForbiddenError } from 'ksefkit';
+import { Client, InputError, ApiError } from 'ksefkit';
 import { forEachBackend, streamsSkip } from './backends.mjs';
 import { startSim, fast } from './sim.mjs';
 
@@ -68,7 +68,7 @@ forEachBackend((backend) => {
     const statePath = join(dir, 'batch.json');
     try {
       await sim.addFaults(['PUT /storage#2=expired']);
-      await assert.rejects(client.batch.send(docs, { partSize: 20_000, uploadConcurrency: 1, statePath }), ForbiddenError);
+      await assert.rejects(client.batch.send(docs, { partSize: 20_000, uploadConcurrency: 1, statePath }), ApiError);
       await sim.clearFaults();
       const r = await client.batch.resume(docs, { statePath });
       assert.equal(r.successfulInvoiceCount, 30);

@@ -61,7 +61,7 @@ def test_batch_resume_from_state_file(authed, sim, tmp_path):
     state = tmp_path / "batch.json"
     sim.add_faults("PUT /storage#2=expired")
     try:
-        with pytest.raises(ksefkit.ForbiddenError) as e:
+        with pytest.raises(ksefkit.ApiError) as e:
             authed.batch.send(docs, part_size=20_000, upload_concurrency=1, state_path=state)
         assert "expired" in str(e.value)
     finally:

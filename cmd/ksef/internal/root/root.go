@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/authcmd"
+	"github.com/ksefkit/ksefkit/cmd/ksef/internal/batchcmd"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/certscmd"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/cmdutil"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/configcmd"
@@ -61,6 +62,7 @@ Exit codes: 0 ok, 1 KSeF refused or failed, 2 usage or input, 3 authentication,
 		{"ksef", authcmd.NewCmd(f)},
 		{"ksef", sessionscmd.NewCmd(f)},
 		{"ksef", tokenscmd.NewCmd(f)},
+		{"ksef", batchcmd.NewCmd(f)},
 		{"ksef", limitscmd.NewCmd(f)},
 		{"ksef", testdatacmd.NewCmd(f)},
 		{"local", certscmd.NewCmd(f)},
