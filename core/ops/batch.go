@@ -114,8 +114,8 @@ type BatchSendInput struct {
 
 // BatchResumeInput is the input of "batch.resume".
 type BatchResumeInput struct {
-	ReferenceNumber string             `json:"referenceNumber,omitempty" doc:"a batch this client sent (interrupted here), instead of a state"`
-	State           *batch.SavedState  `json:"state,omitempty" doc:"the state batch.state.export gave (SECRET)"`
+	ReferenceNumber string            `json:"referenceNumber,omitempty" doc:"a batch this client sent (interrupted here), instead of a state"`
+	State           *batch.SavedState `json:"state,omitempty" doc:"the state batch.state.export gave (SECRET)"`
 	// The batch's documents again (matched by name; only those of the
 	// parts still missing are read).
 	BatchSource

@@ -101,8 +101,8 @@ func newCmdResume(f *cmdutil.Factory) *cobra.Command {
 	in := &ops.BatchResumeInput{}
 	var upoDir string
 	cmd := &cobra.Command{
-		Use:   "resume --state FILE DIR | FILE…",
-		Short: "Finish a batch that was interrupted: upload only the missing parts, close, wait",
+		Use:     "resume --state FILE DIR | FILE…",
+		Short:   "Finish a batch that was interrupted: upload only the missing parts, close, wait",
 		Example: `  ksef batch resume --state batch.json ./invoices/2026-11`,
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
