@@ -4,6 +4,7 @@
 #   make cli     build the ksef command-line tool (build/bin/ksef)
 #   make test    every test of every language (what CI runs)
 #   make bench   benchmarks (figures are printed, never asserted)
+#   make test-memory  the 1 GB batch memory test (mk/batch.mk)
 #
 # Area-specific targets live in mk/*.mk (C ABI, Python, wasm, Node).
 
@@ -69,6 +70,7 @@ go-test: sim wasm
 # The concurrency-heavy packages again under the race detector.
 go-race:
 	$(GO) test -count=1 -race ./core/auth/... ./core/step/... ./core/bridge/... ./sim/...
+	$(GO) test -count=1 -race -run 'TestSendBatch$$|TestResumeAfterCrash|TestPartUploadFaults' ./core/batch
 
 docs:
 	$(GO) test ./core/ops -run TestOpsDocIsFresh -update
