@@ -95,9 +95,9 @@ func discardStore(t testing.TB) (*httptest.Server, *sync.Map) {
 	return srv, &got
 }
 
-// packAndUpload runs both passes over n generated invoices of 10 KB.
-func packAndUpload(t testing.TB, n int) memoryFigures {
-	docs := generated(t, n, 10_000)
+// packAndUpload runs both passes over n generated invoices of size bytes.
+func packAndUpload(t testing.TB, n, size int) memoryFigures {
+	docs := generated(t, n, size)
 	runtime.GC()
 	s := sampleHeap()
 	key := testKey(t)
@@ -131,7 +131,7 @@ func packAndUpload(t testing.TB, n int) memoryFigures {
 }
 
 func testMemory(t *testing.T, n int) {
-	f := packAndUpload(t, n)
+	f := packAndUpload(t, n, 10_000)
 	t.Logf("%d invoices (%d MB): archive %d MB in %d parts; peak live heap %.1f MiB, peak heap %.1f MiB (bound %d MiB)",
 		n, n*10/1000, f.archive>>20, f.parts, float64(f.peakLive)/(1<<20), float64(f.peakHeap)/(1<<20), heapBound>>20)
 	if f.peakHeap > heapBound {
@@ -153,19 +153,20 @@ func TestMemory1GB(t *testing.T) {
 func TestMain(m *testing.M) {
 	if n := os.Getenv("KSEFKIT_BATCH_RSS_CHILD"); n != "" {
 		count, _ := strconv.Atoi(n)
+		size, _ := strconv.Atoi(os.Getenv("KSEFKIT_BATCH_RSS_SIZE"))
 		t := &testing.T{}
-		f := packAndUpload(t, count)
+		f := packAndUpload(t, count, size)
 		fmt.Printf("peakHeap=%d\n", f.peakHeap)
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
 
-func benchmarkRSS(b *testing.B, n int) {
+func benchmarkRSS(b *testing.B, n, size int) {
 	var rss, heap float64
 	for b.Loop() {
 		cmd := exec.Command(os.Args[0])
-		cmd.Env = append(os.Environ(), "KSEFKIT_BATCH_RSS_CHILD="+strconv.Itoa(n))
+		cmd.Env = append(os.Environ(), "KSEFKIT_BATCH_RSS_CHILD="+strconv.Itoa(n), "KSEFKIT_BATCH_RSS_SIZE="+strconv.Itoa(size))
 		out, err := cmd.Output()
 		if err != nil {
 			b.Fatalf("%v: %s", err, out)
@@ -178,5 +179,9 @@ func benchmarkRSS(b *testing.B, n int) {
 	b.ReportMetric(heap, "peak-heap-MiB")
 }
 
-func BenchmarkPeakRSS100MB(b *testing.B) { benchmarkRSS(b, 10_000) }
-func BenchmarkPeakRSS1GB(b *testing.B)   { benchmarkRSS(b, 100_000) }
+// 100 MB and 1 GB of 10 KB invoices (1 GB is ten times the invoices a
+// batch session takes: the table of documents shows), and 1 GB as KSeF
+// allows it: 10 000 invoices of 100 KB.
+func BenchmarkPeakRSS100MB(b *testing.B)            { benchmarkRSS(b, 10_000, 10_000) }
+func BenchmarkPeakRSS1GB(b *testing.B)              { benchmarkRSS(b, 100_000, 10_000) }
+func BenchmarkPeakRSS1GB10000Invoices(b *testing.B) { benchmarkRSS(b, 10_000, 100_000) }
