@@ -60,6 +60,14 @@ else
 	run "example token_auth (C++)"  "$BIN/token_auth_cpp" "$URL" "$NIP" "$TOKEN"
 	run "8 threads share one client" "$BIN/test_capi" threads "$URL" "$NIP" "$TOKEN"
 	run "certificate auth (auth.xades)" "$BIN/test_capi" xades "$URL" "$NIP"
+	# The main job: two official sample invoices (filled by the simulator's
+	# control endpoint) through one online session, by file path.
+	for n in 1 2; do
+		python3 -c 'import sys,urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())' \
+			"$URL/_sim/samples/fa3?sellerNip=$NIP&number=C-$$-$n" >"$TMP/fa3-$n.xml"
+	done
+	run "example send_invoice: KSeF numbers and a verified UPO" "$BIN/send_invoice" "$URL" "$NIP" "$TOKEN" "$TMP/fa3-1.xml" "$TMP/fa3-2.xml"
+	if ! grep -q "2 of 2 invoices in KSeF" "$TMP/out"; then bad "send_invoice: $(tail -3 "$TMP/out")"; fi
 	if command -v valgrind >/dev/null; then
 		# Go's runtime leaves "possibly lost" blocks (goroutine stacks,
 		# thread-local state) and does its own memory tricks (suppressed in
