@@ -16,6 +16,9 @@ function b64(v) {
   throw new TypeError('expected a Uint8Array/Buffer with the file bytes or a PEM string');
 }
 
+// Client's method taking the input as JSON text (not public API).
+const CALL_TEXT = Symbol('callText');
+
 function compact(o) {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
@@ -132,8 +135,11 @@ class Auth {
   async exportTokens({ signal } = {}) {
     return new SavedTokens(await this.#c.call('auth.tokens.export', {}, { signal }));
   }
+  // Text is handed to the core as it is: a malformed one is an InputError
+  // like any bad input (never a SyntaxError quoting the tokens).
   restoreTokens(saved, { signal } = {}) {
-    const raw = saved instanceof SavedTokens ? saved.toJSON() : typeof saved === 'string' ? JSON.parse(saved) : saved;
+    if (typeof saved === 'string') return this.#c[CALL_TEXT]('auth.tokens.restore', saved, { signal });
+    const raw = saved instanceof SavedTokens ? saved.toJSON() : saved;
     return this.#c.call('auth.tokens.restore', raw, { signal });
   }
   [inspect.custom]() { return 'Auth {}'; }
@@ -191,7 +197,7 @@ class Client {
   // kept, so a new handle is made transparently — without the tokens, which
   // only ever lived inside the dead instance (authenticate again).
   #ensure() {
-    if (this.#closed) throw new InvalidHandleError({ code: 'handle.invalid', message: 'client is closed' });
+    if (this.#closed) throw new InvalidHandleError({ message: 'client is closed' });
     const inst = backend(this.#backend, this.#library);
     if (this.#handle === 0 || this.#generation !== inst.generation) {
       const env = inst.clientNew(this.#config);
@@ -208,6 +214,11 @@ class Client {
   async call(op, input = {}, { signal } = {}) {
     const inst = this.#ensure();
     return run(inst, this.#handle, op, input, { signal });
+  }
+
+  async [CALL_TEXT](op, text, { signal } = {}) {
+    const inst = this.#ensure();
+    return run(inst, this.#handle, op, undefined, { signal, text });
   }
 
   async close() {

@@ -230,12 +230,13 @@ class Auth:
         """The current tokens for persisting across restarts (SECRET; see SavedTokens)."""
         return SavedTokens(self._c.call("auth.tokens.export"))
 
-    def restore_tokens(self, saved: Union[SavedTokens, str, Dict[str, Any]]) -> AuthResult:
+    def restore_tokens(self, saved: Union[SavedTokens, str, bytes, Dict[str, Any]]) -> AuthResult:
         """Install tokens from export_tokens() (object, its to_json() text, or the dict).
         The client refreshes them as usual but cannot re-authenticate by itself
-        when the refresh token expires."""
-        if isinstance(saved, str):
-            saved = SavedTokens.from_json(saved)
+        when the refresh token expires. Text is handed to the core as it is: a
+        malformed one is an InputError, like any bad input."""
+        if isinstance(saved, (str, bytes)):
+            return AuthResult.from_json(_backend.call_text(self._c.handle, "auth.tokens.restore", saved, "saved"))
         raw = saved.raw() if isinstance(saved, SavedTokens) else dict(saved)
         return AuthResult.from_json(self._c.call("auth.tokens.restore", raw))
 
