@@ -19,6 +19,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/online"
 	"github.com/ksefkit/ksefkit/core/poll"
 	"github.com/ksefkit/ksefkit/core/pubkeys"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/core/transport"
 )
 
@@ -165,10 +166,14 @@ func infoOf(t *auth.Tokens) *AuthInfo {
 	return i
 }
 
-// TokenAuth is a KSeF-token authentication request.
+// TokenAuth is a KSeF-token authentication request:
+//
+//	ksef.TokenAuth{Token: secret.NewString(token), Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}}
 type TokenAuth struct {
-	// Token as KSeF issued it. Secret.
-	Token string
+	// Token as KSeF issued it. A secret.String, so that a TokenAuth (or
+	// anything holding one) printed with any verb, logged or marshalled
+	// shows [redacted].
+	Token secret.String
 	// Context to act in; for a NIP context ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}.
 	Context ids.ContextIdentifier
 	// Policy optionally restricts the access token to some IPv4 addresses.

@@ -54,6 +54,9 @@ func writeFields(b *strings.Builder, fs []Field, indent string) {
 		if f.Optional {
 			opt = ", optional"
 		}
+		if f.Secret {
+			opt += ", secret"
+		}
 		doc := ""
 		if f.Doc != "" {
 			doc = " — " + f.Doc

@@ -10,12 +10,16 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/c14n"
 	"github.com/ksefkit/ksefkit/core/certs"
 	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/secret"
 )
 
 // Options are the per-signature inputs. Zero values are filled in: signing
@@ -380,3 +384,17 @@ func appendEscapedText(b []byte, s string) []byte {
 	}
 	return b
 }
+
+// The printed forms of a Signer name its certificate and never its key
+// (value receivers, so a Signer and a *Signer print alike; a zero Signer
+// prints too).
+func (s Signer) String() string {
+	if s.cc == nil {
+		return "xades.Signer{}"
+	}
+	return "xades.Signer{" + s.cc.alg.keyType + ", " + certs.Inspect(s.cc.cert).Subject + ", key " + secret.Redacted + "}"
+}
+func (s Signer) GoString() string             { return s.String() }
+func (s Signer) Format(f fmt.State, _ rune)   { _, _ = io.WriteString(f, s.String()) }
+func (s Signer) LogValue() slog.Value         { return slog.StringValue(s.String()) }
+func (s Signer) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
