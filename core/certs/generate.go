@@ -88,7 +88,7 @@ func GenerateTest(opts TestOptions) (*TestCertificate, error) {
 		case "RSA", "rsa":
 			key, err = rsa.GenerateKey(rand.Reader, 2048)
 		default:
-			return nil, errs.Invalid("keyType", "key type %q: use ECDSA or RSA", opts.KeyType)
+			return nil, errs.Invalid("keyType", "key type (%s): use ECDSA or RSA", errs.Shape(opts.KeyType))
 		}
 		if err != nil {
 			return nil, errs.Wrap(errs.Crypto, err, "generating the key")
@@ -194,7 +194,7 @@ func testSubject(o *TestOptions) ([]byte, error) {
 		add(oidOrganizationIdentifier, "VATPL-"+o.NIP)
 		add(oidCommonName, orDefault(o.CommonName, org))
 	default:
-		return nil, errs.Invalid("kind", "certificate kind %q: use personal or seal", o.Kind)
+		return nil, errs.Invalid("kind", "certificate kind (%s): use personal or seal", errs.Shape(o.Kind))
 	}
 	der, err := asn1.Marshal(rdn)
 	if err != nil {

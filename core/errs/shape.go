@@ -1,6 +1,9 @@
 package errs
 
 import (
+	"encoding/json"
+	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode"
@@ -70,4 +73,49 @@ func Shape(s string) string {
 		unit = " character: "
 	}
 	return strconv.Itoa(n) + unit + strings.Join(classes, ", ")
+}
+
+// JSONInput turns a failure to decode the caller's JSON (an operation
+// input, a client configuration) into input.invalid naming the field,
+// without the value: encoding/json would quote a number given for a
+// string ("cannot unmarshal number 123456 into … password").
+func JSONInput(err error, what string) *Error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		field := te.Field
+		if field == "" {
+			field = what
+		}
+		got, _, _ := strings.Cut(te.Value, " ") // "number 1.5" → "number"
+		return Invalid(field, "%s: %s must be %s, not a JSON %s", what, field, jsonKind(te.Type), got)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		// The message names one character at most ("invalid character 'x'").
+		return Invalid(what, "%s is not valid JSON (at byte %d): %s", what, se.Offset, se.Error())
+	}
+	return Wrap(InputInvalid, err, "%s", what)
+}
+
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another kind"
+	}
+	if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+		return "a base64 string"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
 }

@@ -1,6 +1,7 @@
 package errs
 
 import (
+	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -133,5 +134,26 @@ func TestShapeNeverEchoes(t *testing.T) {
 		if got := Shape(in); got != want {
 			t.Errorf("Shape(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestJSONInputNamesTheFieldNotTheValue(t *testing.T) {
+	var v struct {
+		Password string `json:"password"`
+		Inner    struct {
+			N int `json:"n"`
+		} `json:"inner"`
+	}
+	for in, field := range map[string]string{
+		`{"password": 123456789}`:      "password",
+		`{"inner": {"n": "98765432"}}`: "inner.n",
+	} {
+		err := JSONInput(json.Unmarshal([]byte(in), &v), "input")
+		if err.Code != InputInvalid || err.Field != field || strings.Contains(err.Message, "123456789") || strings.Contains(err.Message, "98765432") {
+			t.Errorf("%s: %+v", in, err)
+		}
+	}
+	if err := JSONInput(json.Unmarshal([]byte(`{"password": tru`), &v), "input"); err.Field != "input" || err.Code != InputInvalid {
+		t.Errorf("syntax: %+v", err)
 	}
 }

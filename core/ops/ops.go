@@ -141,7 +141,7 @@ func decodeStrict(raw json.RawMessage, v any) error {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
-		return errs.Wrap(errs.InputInvalid, err, "input")
+		return errs.JSONInput(err, "input")
 	}
 	if _, err := d.Token(); err != io.EOF {
 		return errs.New(errs.InputInvalid, "input: trailing data after the JSON object")

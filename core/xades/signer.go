@@ -196,7 +196,7 @@ func resolveOptions(opts Options) (resolved, time.Time, error) {
 	}
 	for _, id := range [...]struct{ field, v string }{{"signatureId", r.sigID}, {"signedPropertiesId", r.spID}, {"referenceId", r.refID}} {
 		if !isNCName(id.v) {
-			return r, t, errs.Invalid(id.field, "id %q is not an XML NCName (letter or _ first, then letters, digits, . - _)", id.v)
+			return r, t, errs.Invalid(id.field, "id (%s) is not an XML NCName (letter or _ first, then letters, digits, . - _)", errs.Shape(id.v))
 		}
 	}
 	if r.sigID == r.spID || r.sigID == r.refID || r.spID == r.refID {
