@@ -91,7 +91,21 @@ func (r GenerateResult) GoString() string           { return r.String() }
 func (r GenerateResult) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }
 func (r GenerateResult) LogValue() slog.Value       { return slog.StringValue(r.String()) }
 
+// SourceInput is the input of "certs.source".
+type SourceInput struct {
+	Text secret.String `json:"text" doc:"what the caller gave for a certificate or key: a file's contents or a path"`
+}
+
+// SourceResult answers "certs.source".
+type SourceResult struct {
+	Kind certs.Source `json:"kind" doc:"content (PEM, also after other text such as openssl's Bag Attributes or a byte order mark; base64 of DER or PKCS#12) or path"`
+}
+
 func init() {
+	register("certs.source", "Tell whether a text given for a certificate or key is the file's contents or a path to read. For bindings whose API takes either in one string: they ask this instead of guessing, then pass the contents (or the file they read) to the operation.", false, false,
+		func(_ context.Context, _ *ksef.Client, in *SourceInput) (*SourceResult, error) {
+			return &SourceResult{Kind: certs.ClassifyText(in.Text.Reveal())}, nil
+		})
 	register("certs.inspect", "Describe a certificate: subject, issuer, serial, validity, key, SHA-256 fingerprint and the KSeF identity it carries (NIP, PESEL or none).", false, false,
 		func(_ context.Context, _ *ksef.Client, in *InspectInput) (*InspectResult, error) {
 			if in.Certificate.IsZero() {

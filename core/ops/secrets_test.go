@@ -173,7 +173,7 @@ func checked(t *testing.T, k *canaryKey) map[string]any {
 		"certs.TestCertificate": &certs.TestCertificate{}, "ksef.TokenAuth": &ksef.TokenAuth{},
 		"ops.TokenAuthInput": &TokenAuthInput{}, "ops.CredentialInput": &CredentialInput{}, "ops.InspectInput": &InspectInput{},
 		"ops.GenerateInput": &GenerateInput{}, "ops.GenerateResult": &GenerateResult{}, "ops.SavedTokens": &SavedTokens{},
-		"ops.XadesAuthInput": &XadesAuthInput{}, "ops.SignInput": &SignInput{},
+		"ops.XadesAuthInput": &XadesAuthInput{}, "ops.SignInput": &SignInput{}, "ops.SourceInput": &SourceInput{},
 	}
 	out := map[string]any{}
 	for name, p := range auto {
