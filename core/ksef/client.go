@@ -73,6 +73,9 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkUserAgent(cfg.UserAgent); err != nil {
+		return nil, err
+	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -128,6 +131,22 @@ func (c *Client) authContext() ids.ContextIdentifier {
 		return t.Context
 	}
 	return ids.ContextIdentifier{}
+}
+
+// checkUserAgent refuses what cannot be an HTTP header value (RFC 9110
+// field-value: visible characters, spaces and tabs): a CRLF would otherwise
+// surface on the first request as a transport error, retried until the
+// deadline, or be refused differently by each host's HTTP library.
+func checkUserAgent(ua string) error {
+	for i := 0; i < len(ua); i++ {
+		if c := ua[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return errs.Invalid("userAgent", "userAgent contains a control character or line break (%s); it must be one line of visible text", errs.Shape(ua))
+		}
+	}
+	if len(ua) > 512 {
+		return errs.Invalid("userAgent", "userAgent is %d bytes long; at most 512", len(ua))
+	}
+	return nil
 }
 
 // Environment returns the environment the client talks to.

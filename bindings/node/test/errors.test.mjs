@@ -84,6 +84,24 @@ forEachBackend(() => {
     await c.close();
   });
 
+  test('a control character in userAgent is refused at create (issue 10 finding 6)', async () => {
+    for (const userAgent of ['app/1.0\r\nX-Injected: yes', 'nul\0']) {
+      const err = await esm.Client.create({ environment: 'test', userAgent }).catch((e) => e);
+      assert.ok(err instanceof esm.InputError, `got ${err}`);
+      assert.equal(err.field, 'userAgent');
+      assert.ok(!err.message.includes('Injected'));
+    }
+  });
+
+  test('options of the wrong kind are InputErrors naming them, from the core', async () => {
+    for (const [opts, field] of [[{ requestTimeoutMs: 'thirty' }, 'requestTimeoutMs'], [{ logLevel: 'verbose' }, 'logLevel'], [{ maxAttempts: -1 }, 'maxAttempts']]) {
+      const err = await esm.Client.create({ environment: 'test', ...opts }).catch((e) => e);
+      assert.ok(err instanceof esm.InputError, `got ${err}`);
+      assert.equal(err.field, field);
+      assert.ok(!err.message.includes('thirty') && !err.message.includes('verbose'));
+    }
+  });
+
   test('input JSON cannot hold is an InputError', async () => {
     const err = await esm.call('xades.verify', { xml: 1n }).catch((e) => e);
     assert.ok(err instanceof esm.InputError, `got ${err}`);

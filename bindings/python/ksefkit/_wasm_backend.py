@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import json
 import os
 import socket
@@ -321,6 +322,13 @@ def _perform(req: Dict[str, Any]) -> bytes:
                            "body": base64.b64encode(data).decode("ascii")}).encode()
     except (socket.timeout, TimeoutError):
         return _dumps({"error": f"no answer within {timeout:g} s", "timeout": True}).encode()
+    except http.client.HTTPException as e:
+        # A body cut short (IncompleteRead) or a garbled status line: no
+        # whole HTTP answer, so a transport failure for the core, exactly as
+        # the native driver reports it. The text of some of these holds
+        # what the server sent; only the kind is passed on.
+        return _dumps({"error": f"the HTTP answer was cut short or malformed ({type(e).__name__})",
+                       "timeout": False}).encode()
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
         is_timeout = isinstance(reason, (socket.timeout, TimeoutError))
