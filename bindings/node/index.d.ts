@@ -74,7 +74,12 @@ export interface Environment {
   [key: string]: unknown;
 }
 
-/** Certificate or key file contents: bytes (PEM, DER, PKCS#12) or PEM text. */
+/**
+ * A certificate or key file's contents: its bytes (PEM, DER or PKCS#12, e.g.
+ * `readFileSync(path)` or `generateTestCertificate().pkcs12`) or its text (PEM,
+ * also after openssl's "Bag Attributes" lines or a byte order mark, or base64 of
+ * DER/PKCS#12). The core decides which; a string is never taken as a path.
+ */
 export type KeyMaterial = Uint8Array | string;
 
 export interface TokenAuthInput extends CallOptions {
@@ -233,9 +238,20 @@ export interface XadesReport {
   identity?: { type: string; value: string; source?: string };
 }
 
+export interface TestCertificate {
+  /** PEM text of the certificate. */
+  certificatePem: string;
+  /** PEM text of the unencrypted PKCS#8 key (secret). */
+  keyPem: string;
+  /** The PKCS#12 file's bytes (holds the key; secret). */
+  pkcs12: Buffer;
+  info: CertificateInfo;
+}
+
 export declare const certs: {
   inspect(input: { cert: KeyMaterial; key?: KeyMaterial; password?: string } & CallOptions): Promise<CertificateInfo & { keyLoaded: boolean; valid: boolean; validNote?: string }>;
-  generateTestCertificate(input?: { kind?: 'personal' | 'seal'; nip?: string; pesel?: string; givenName?: string; surname?: string; organization?: string; commonName?: string; keyType?: 'ecdsa' | 'rsa'; password?: string; validDays?: number } & CallOptions): Promise<{ certificatePem: string; keyPem: string; pkcs12: string; info: CertificateInfo }>;
+  /** A self-signed KSeF TEST certificate: PEM texts, and the PKCS#12 file's bytes (protected by `password`, if given) — each accepted as KeyMaterial. */
+  generateTestCertificate(input?: { kind?: 'personal' | 'seal'; nip?: string; pesel?: string; givenName?: string; surname?: string; organization?: string; commonName?: string; keyType?: 'ecdsa' | 'rsa'; password?: string; validDays?: number } & CallOptions): Promise<TestCertificate>;
 };
 
 /** Build information of the core (platform 'wasip1/wasm' or e.g. 'linux/amd64' for native). */

@@ -5,15 +5,16 @@
 const { inspect } = require('node:util');
 const { run, call } = require('./driver.cjs');
 const { backend, setBackend, getBackend } = require('./backend.cjs');
-const { fromEnvelope, InvalidHandleError } = require('./errors.cjs');
+const { fromEnvelope, InvalidHandleError, InputError } = require('./errors.cjs');
 
-// b64 turns a Buffer/Uint8Array (file bytes) or a string (PEM text) into
-// the base64 the operations take.
-function b64(v) {
+// b64 turns a Buffer/Uint8Array (file bytes) or a string (the file's text:
+// PEM, or base64 of DER/PKCS#12 — the core decides which) into the base64
+// the operations take. The error names the argument, never its value.
+function b64(v, field) {
   if (v == null || v === '') return undefined;
   if (typeof v === 'string') return Buffer.from(v, 'utf8').toString('base64');
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-  throw new TypeError('expected a Uint8Array/Buffer with the file bytes or a PEM string');
+  throw new InputError({ field, message: `${field} must be the file's bytes (Buffer, Uint8Array) or its text (string)` });
 }
 
 // Client's method taking the input as JSON text (not public API).
@@ -114,9 +115,9 @@ class Auth {
   withToken({ token, nip, context, authorizationPolicy, signal } = {}) {
     return this.#c.call('auth.token', compact({ token, nip, context, authorizationPolicy }), { signal });
   }
-  withCertificate({ cert, certificate, key, password, nip, context, subjectType, verifyCertificateChain, authorizationPolicy, signal } = {}) {
+  async withCertificate({ cert, certificate, key, password, nip, context, subjectType, verifyCertificateChain, authorizationPolicy, signal } = {}) {
     const input = compact({
-      certificate: b64(cert ?? certificate), key: b64(key), password, nip, context, subjectType,
+      certificate: b64(cert ?? certificate, 'certificate'), key: b64(key, 'key'), password, nip, context, subjectType,
       verifyCertificateChain, authorizationPolicy,
     });
     return this.#c.call('auth.xades', input, { signal });
@@ -236,28 +237,31 @@ class Client {
 }
 
 const xades = {
-  sign({ xml, cert, certificate, key, password, signingTime, signatureId, signal, ...rest } = {}) {
-    return call('xades.sign', compact({ xml, certificate: b64(cert ?? certificate), key: b64(key), password, signingTime, signatureId, ...rest }), { signal });
+  async sign({ xml, cert, certificate, key, password, signingTime, signatureId, signal, ...rest } = {}) {
+    return call('xades.sign', compact({ xml, certificate: b64(cert ?? certificate, 'certificate'), key: b64(key, 'key'), password, signingTime, signatureId, ...rest }), { signal });
   },
   verify({ xml, signal, ...rest } = {}) {
     return call('xades.verify', compact({ xml, ...rest }), { signal });
   },
   // The external-signer pair: the digest leaves, a signature value comes back.
   async prepare({ xml, cert, certificate, signal, ...rest } = {}) {
-    const r = await call('xades.prepare', compact({ xml, certificate: b64(cert ?? certificate), ...rest }), { signal });
+    const r = await call('xades.prepare', compact({ xml, certificate: b64(cert ?? certificate, 'certificate'), ...rest }), { signal });
     return { ...r, digest: Buffer.from(r.digest, 'base64') };
   },
-  complete({ state, signatureValue, signal } = {}) {
-    return call('xades.complete', compact({ state, signatureValue: b64(signatureValue) }), { signal });
+  async complete({ state, signatureValue, signal } = {}) {
+    return call('xades.complete', compact({ state, signatureValue: b64(signatureValue, 'signatureValue') }), { signal });
   },
 };
 
 const certs = {
-  inspect({ cert, certificate, key, password, signal } = {}) {
-    return call('certs.inspect', compact({ certificate: b64(cert ?? certificate), key: b64(key), password }), { signal });
+  async inspect({ cert, certificate, key, password, signal } = {}) {
+    return call('certs.inspect', compact({ certificate: b64(cert ?? certificate, 'certificate'), key: b64(key, 'key'), password }), { signal });
   },
-  generateTestCertificate({ signal, ...input } = {}) {
-    return call('certs.generate_test', compact(input), { signal });
+  // pkcs12 comes back as the file's bytes (a Buffer), like Python's bytes,
+  // so it goes straight back into withCertificate/inspect/sign.
+  async generateTestCertificate({ signal, ...input } = {}) {
+    const r = await call('certs.generate_test', compact(input), { signal });
+    return { ...r, pkcs12: Buffer.from(r.pkcs12, 'base64') };
   },
 };
 
