@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -88,6 +89,11 @@ func JSONInput(err error, what string) *Error {
 		}
 		got, _, _ := strings.Cut(te.Value, " ") // "number 1.5" → "number"
 		return Invalid(field, "%s: %s must be %s, not a JSON %s", what, field, jsonKind(te.Type), got)
+	}
+	var pe *time.ParseError
+	if errors.As(err, &pe) {
+		// time.Time's own message quotes the text it could not parse.
+		return Invalid(what, "%s: a date-time (%s) is not RFC 3339", what, Shape(pe.Value))
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
