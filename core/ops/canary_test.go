@@ -24,6 +24,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/ksef"
 	"github.com/ksefkit/ksefkit/core/transport"
 	"github.com/ksefkit/ksefkit/sim"
+	"github.com/ksefkit/ksefkit/sim/samples"
 )
 
 // The secret-canary test of issue 10 at the operation level: every operation
@@ -41,8 +42,9 @@ import (
 // answered may quote it.
 
 // exportsSecrets lists the operations whose envelope carries secrets on
-// purpose (docs/ops.md marks their fields secret).
-var exportsSecrets = map[string]bool{"auth.tokens.export": true}
+// purpose (docs/ops.md marks their fields secret): the saved tokens, the
+// saved online session with its AES key.
+var exportsSecrets = map[string]bool{"auth.tokens.export": true, "sessions.online.export": true}
 
 const plainCanary = "20251010-EC-CANARY0001-PLAIN00001-AB|nip-5265877635|plaincanary0123456789abcdef"
 
@@ -69,6 +71,39 @@ type canaryRun struct {
 	// carried: operations whose envelope held a secret; called: every
 	// operation run; succeeded: those that ran to an ok envelope.
 	carried, called, succeeded map[string]bool
+	// echoes are the known echoes (testdata/known-echoes.json) seen.
+	echoes map[string]bool
+}
+
+type knownEchoEntry struct {
+	Message string `json:"message"`
+	Where   string `json:"where"`
+}
+
+// knownEchoes are breaches of the echo rule in packages this test cannot
+// fix, each with where it is; the bindings' canary tests read the same
+// file. An entry the run no longer meets fails the test, so the list only
+// shrinks.
+func knownEchoes(t *testing.T) []knownEchoEntry {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "known-echoes.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []knownEchoEntry
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func knownEcho(t *testing.T, msg string) string {
+	for _, k := range knownEchoes(t) {
+		if strings.Contains(msg, k.Message) {
+			return k.Message
+		}
+	}
+	return ""
 }
 
 func (r *canaryRun) addSecret(s ...string) {
@@ -139,7 +174,11 @@ func (r *canaryRun) call(c *ksef.Client, op string, input any) envelope {
 		}
 	}
 	if env.Error != nil && !strings.Contains(string(raw), `"httpStatus"`) && strings.Contains(env.Error.Message, "plaincanary") {
-		r.t.Errorf("%s: the error quotes an input value (the echo rule): %s", op, env.Error.Message)
+		if known := knownEcho(r.t, env.Error.Message); known != "" {
+			r.echoes[known] = true
+		} else {
+			r.t.Errorf("%s: the error quotes an input value (the echo rule): %s", op, env.Error.Message)
+		}
 	}
 	return env
 }
@@ -198,13 +237,22 @@ func stuffed(fs []Field, secret string) map[string]any {
 	return out
 }
 
+func mustInvoice(t *testing.T, nip, number string) []byte {
+	t.Helper()
+	doc, err := samples.Invoice("fa3", samples.Fill{SellerNIP: nip, Number: number})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
 func TestCanarySecretsNeverLeave(t *testing.T) {
 	s, err := sim.New(sim.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	r := &canaryRun{t: t, sim: s, carried: map[string]bool{}, called: map[string]bool{}, succeeded: map[string]bool{}}
+	r := &canaryRun{t: t, sim: s, carried: map[string]bool{}, called: map[string]bool{}, succeeded: map[string]bool{}, echoes: map[string]bool{}}
 	nip := ids.RandomNIP()
 	issued, err := s.IssueToken(sim.TokenRequest{Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}})
 	if err != nil {
@@ -356,6 +404,50 @@ func TestCanarySecretsNeverLeave(t *testing.T) {
 		}
 	}
 
+	// Online sessions: one opened for real (its AES key, learnt from the
+	// export, is a canary from then on) with an invoice sent, closed and
+	// waited for; one restored with a canary key KSeF never saw.
+	open := r.call(xadesClient, "sessions.online.open", map[string]any{})
+	var opened struct {
+		ReferenceNumber string `json:"referenceNumber"`
+	}
+	if !open.OK || json.Unmarshal(open.Result, &opened) != nil {
+		t.Fatalf("sessions.online.open: %+v", open.Error)
+	}
+	exp := r.call(xadesClient, "sessions.online.export", map[string]any{"referenceNumber": opened.ReferenceNumber})
+	var savedSession struct {
+		Key []byte `json:"key"`
+	}
+	if err := json.Unmarshal(exp.Result, &savedSession); err != nil || len(savedSession.Key) != 32 {
+		t.Fatalf("sessions.online.export: %v %s", err, exp.Result)
+	}
+	r.addSecret(base64.StdEncoding.EncodeToString(savedSession.Key), fmt.Sprintf("%x", savedSession.Key))
+	r.carried["sessions.online.export"] = true
+	canaryAES := bytes.Repeat([]byte("CANARY-aes-key!!"), 2)
+	r.addSecret(base64.StdEncoding.EncodeToString(canaryAES), string(canaryAES), fmt.Sprintf("%x", canaryAES))
+	const restoredRef = "20261201-SO-CANARY0000-0000000000-00"
+	restoredSession := map[string]any{"referenceNumber": restoredRef,
+		"formCode":   map[string]string{"systemCode": "FA (3)", "schemaVersion": "1-0E", "value": "FA"},
+		"validUntil": valid, "context": map[string]string{"type": "Nip", "value": nip},
+		"key": canaryAES, "iv": bytes.Repeat([]byte{9}, 16)}
+	for _, st := range []struct {
+		op string
+		in any
+		ok bool
+	}{
+		{"sessions.online.send", map[string]any{"referenceNumber": opened.ReferenceNumber, "xml": mustInvoice(t, nip, "CANARY/1")}, true},
+		{"sessions.online.list", nil, true},
+		{"sessions.online.close", map[string]any{"referenceNumber": opened.ReferenceNumber, "wait": true}, true},
+		{"invoices.send", map[string]any{"invoices": []map[string]any{{"xml": mustInvoice(t, nip, "CANARY/2")}}}, true},
+		{"sessions.online.restore", restoredSession, true},
+		{"sessions.online.export", map[string]any{"referenceNumber": restoredRef}, true},
+		{"sessions.online.send", map[string]any{"referenceNumber": restoredRef, "xml": mustInvoice(t, nip, "CANARY/3")}, false},
+	} {
+		if env := r.call(xadesClient, st.op, st.in); env.OK != st.ok {
+			t.Errorf("%s: ok=%v, want %v: %+v", st.op, env.OK, st.ok, env.Error)
+		}
+	}
+
 	// 3. The parity vectors (the golden key is a canary as well).
 	for _, pc := range parityCases(t) {
 		var in any
@@ -377,7 +469,9 @@ func TestCanarySecretsNeverLeave(t *testing.T) {
 		}
 	}
 	for _, op := range []string{"auth.token", "auth.xades", "auth.refresh", "auth.sessions.list", "auth.sessions.revoke",
-		"auth.tokens.export", "auth.tokens.restore", "certs.inspect", "certs.generate_test", "certs.source", "xades.sign"} {
+		"auth.tokens.export", "auth.tokens.restore", "certs.inspect", "certs.generate_test", "certs.source", "xades.sign",
+		"sessions.online.open", "sessions.online.send", "sessions.online.close", "sessions.online.export",
+		"sessions.online.restore", "invoices.send"} {
 		if !r.succeeded[op] {
 			notOK = append(notOK, op)
 		}
@@ -391,8 +485,15 @@ func TestCanarySecretsNeverLeave(t *testing.T) {
 		carried = append(carried, op)
 	}
 	sort.Strings(carried)
-	if fmt.Sprint(carried) != "[auth.tokens.export]" {
-		t.Errorf("operations whose envelope carried a secret: %v; only auth.tokens.export may", carried)
+	if fmt.Sprint(carried) != "[auth.tokens.export sessions.online.export]" {
+		t.Errorf("operations whose envelope carried a secret: %v; only the two exports may, and both must", carried)
+	}
+	for _, k := range knownEchoes(t) {
+		if !r.echoes[k.Message] {
+			t.Errorf("testdata/known-echoes.json: %q no longer happens: remove the entry", k.Message)
+		} else {
+			t.Logf("known echo, to be fixed in %s", k.Where)
+		}
 	}
 	t.Logf("%d operations, %d canaries, %d log bytes checked", len(r.called), len(r.secrets), r.logs.Len())
 }

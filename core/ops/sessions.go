@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/api"
@@ -32,7 +33,12 @@ func formCodeOf(name string) (invoice.FormCode, error) {
 	}
 	fc, err := invoice.LookupFormCode(name)
 	if err != nil {
-		return fc, errs.Wrap(errs.InputInvalid, err, "formCode")
+		// Not wrapped: invoice.LookupFormCode quotes the name (the echo rule).
+		var names []string
+		for _, f := range invoice.FormCodes() {
+			names = append(names, f.SystemCode)
+		}
+		return fc, errs.Invalid("formCode", "unknown form code (%s); expected one of %s", errs.Shape(name), strings.Join(names, ", "))
 	}
 	return fc, nil
 }
