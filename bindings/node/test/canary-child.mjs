@@ -21,6 +21,10 @@ const REFRESH_CANARY = 'eyJcanary-REFRESH-token-js.0b8c';
 const STUFFED_SECRET = 'canary-STUFFED-secret-js-d04e';
 const PLAIN_CANARY = '20251010-EC-CANARY0001-PLAIN00001-AB|nip-5265877635|plaincanary0123456789abcdef';
 
+// Breaches of the echo rule in core packages, listed with where to fix them
+// (core/ops's canary test keeps the list honest).
+const knownEchoes = JSON.parse(readFileSync(resolve(repo, 'core/ops/testdata/known-echoes.json'), 'utf8')).map((k) => k.message);
+const EXPORTS = new Set(['auth.tokens.export', 'sessions.online.export']); // their purpose is to return secrets
 const secrets = [env.SIM_TOKEN, env.SIM_TOKEN.split('|').pop(), KEY_PASSWORD, P12_PASSWORD, ACCESS_CANARY, REFRESH_CANARY, STUFFED_SECRET];
 const issued = []; // secrets learnt during the run, for the parent
 const called = new Set();
@@ -56,7 +60,7 @@ async function run(op, fn, { ok = true, exported = false } = {}) {
     if (!(e instanceof KsefError)) throw new Error(`${op}: not a KsefError: ${inspect(e)}`);
     if (ok === true) throw new Error(`${op}: ${inspect(e)}`);
     check(op, e);
-    if (e.httpStatus === undefined && e.message.includes('plaincanary')) {
+    if (e.httpStatus === undefined && e.message.includes('plaincanary') && !knownEchoes.some((m) => e.message.includes(m))) {
       throw new Error(`${op}: the error quotes an input value (the echo rule): ${e.message}`);
     }
     return undefined;
@@ -114,7 +118,7 @@ const ops = (await call('ops.list')).operations;
 for (const op of ops) {
   for (const input of stuffedInputs(op.input || [], STUFFED_SECRET)) {
     for (const client of [undefined, fresh, authed]) {
-      await run(op.name, () => call(op.name, input, { client }), { ok: 'either', exported: op.name === 'auth.tokens.export' });
+      await run(op.name, () => call(op.name, input, { client }), { ok: 'either', exported: EXPORTS.has(op.name) });
     }
   }
 }
@@ -174,6 +178,28 @@ const unsigned = '<AuthTokenRequest xmlns="http://ksef.mf.gov.pl/auth/token/2.0"
 await run('xades.sign', () => xades.sign({ xml: unsigned, cert: certPem, key: encKey, password: KEY_PASSWORD }));
 await run('xades.sign', () => xades.sign({ xml: unsigned, cert: gen.pkcs12, password: P12_PASSWORD }));
 await run('certs.generate_test', () => certs.generateTestCertificate({ nip, password: P12_PASSWORD }));
+
+// An online session restored with a canary AES key: exported (the one other
+// output allowed to hold it), listed, sent into (KSeF never saw it).
+{
+  const canaryAES = Buffer.from('CANARY-js-aes-key!!-0123456789ab');
+  add(canaryAES.toString('base64'), canaryAES.toString('latin1'), canaryAES.toString('hex'));
+  const ref = '20261201-SO-CANARY0000-0000000000-02';
+  const state = {
+    referenceNumber: ref, formCode: { systemCode: 'FA (3)', schemaVersion: '1-0E', value: 'FA' },
+    validUntil: '2099-01-01T00:00:00Z', context: { type: 'Nip', value: nip },
+    key: canaryAES.toString('base64'), iv: Buffer.alloc(16).toString('base64'),
+  };
+  const c = await Client.create(opts);
+  await c.auth.withToken({ token: env.SIM_TOKEN, nip });
+  await run('sessions.online.restore', () => c.call('sessions.online.restore', state));
+  const saved = await run('sessions.online.export', () => c.call('sessions.online.export', { referenceNumber: ref }), { exported: true });
+  if (saved.key !== state.key || !carried.has('sessions.online.export')) throw new Error('the session export lost its key');
+  await run('sessions.online.list', () => c.call('sessions.online.list', {}));
+  const invoice = Buffer.from('<Faktura xmlns="http://crd.gov.pl/wzor/2025/06/25/13775/"/>').toString('base64');
+  await run('sessions.online.send', () => c.call('sessions.online.send', { referenceNumber: ref, xml: invoice }), { ok: false });
+  await c.close();
+}
 
 // 3. The parity vectors.
 for (const c of JSON.parse(readFileSync(resolve(repo, 'core/ops/testdata/parity/cases.json'), 'utf8'))) {
