@@ -44,7 +44,7 @@ import (
 // exportsSecrets lists the operations whose envelope carries secrets on
 // purpose (docs/ops.md marks their fields secret): the saved tokens, the
 // saved online session with its AES key.
-var exportsSecrets = map[string]bool{"auth.tokens.export": true, "sessions.online.export": true}
+var exportsSecrets = map[string]bool{"auth.tokens.export": true, "sessions.online.export": true, "tokens.generate": true}
 
 const plainCanary = "20251010-EC-CANARY0001-PLAIN00001-AB|nip-5265877635|plaincanary0123456789abcdef"
 

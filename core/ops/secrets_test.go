@@ -29,8 +29,10 @@ import (
 	"github.com/ksefkit/ksefkit/core/invoice"
 	"github.com/ksefkit/ksefkit/core/ksef"
 	"github.com/ksefkit/ksefkit/core/online"
+	"github.com/ksefkit/ksefkit/core/profile"
 	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/core/symkey"
+	"github.com/ksefkit/ksefkit/core/tokens"
 	"github.com/ksefkit/ksefkit/core/transport"
 	"github.com/ksefkit/ksefkit/core/xades"
 )
@@ -158,7 +160,8 @@ func secretName(name string) bool {
 // jsonIsPurpose lists the types whose JSON carries a secret out on purpose
 // (operation results: the exported tokens, a generated key): they are held
 // to every printed form, not to json.Marshal.
-var jsonIsPurpose = map[string]bool{"ops.SavedTokens": true, "ops.GenerateResult": true, "ops.SavedOnlineSession": true}
+var jsonIsPurpose = map[string]bool{"ops.SavedTokens": true, "ops.GenerateResult": true, "ops.SavedOnlineSession": true,
+	"ops.TokensGenerateResult": true, "ops.ProfileInput": true}
 
 // checked builds, for every type the scan below finds, a value of it
 // holding canaries. Types with exported fields are filled by reflection;
@@ -174,6 +177,8 @@ func checked(t *testing.T, k *canaryKey) map[string]any {
 		"ops.TokenAuthInput": &TokenAuthInput{}, "ops.CredentialInput": &CredentialInput{}, "ops.InspectInput": &InspectInput{},
 		"ops.GenerateInput": &GenerateInput{}, "ops.GenerateResult": &GenerateResult{}, "ops.SavedTokens": &SavedTokens{},
 		"ops.XadesAuthInput": &XadesAuthInput{}, "ops.SignInput": &SignInput{}, "ops.SourceInput": &SourceInput{},
+		"api.GenerateTokenResponse": &api.GenerateTokenResponse{}, "tokens.Generated": &tokens.Generated{},
+		"ops.TokensGenerateResult": &TokensGenerateResult{}, "profile.Credential": &profile.Credential{},
 	}
 	out := map[string]any{}
 	for name, p := range auto {
@@ -182,7 +187,10 @@ func checked(t *testing.T, k *canaryKey) map[string]any {
 		}
 		out[name] = reflect.ValueOf(p).Elem().Interface()
 	}
-	// By hand: the secret sits in unexported state or in bytes.
+	// By hand: the secret sits in unexported state, in bytes or in a map.
+	env := profile.Env{"KSEF_TOKEN": canaryToken, "KSEF_KEY_PASSWORD": canaryPassword}
+	out["profile.Sources"] = profile.Sources{Env: env}
+	out["ops.ProfileInput"] = ProfileInput{Environ: env}
 	bearer := http2Header(canaryToken)
 	out["transport.Request"] = transport.Request{Method: "POST", Route: "POST /auth/token/refresh", Header: bearer, Body: []byte(canaryToken)}
 	out["transport.Response"] = transport.Response{Status: 200, Header: bearer, Body: []byte(`{"accessToken":{"token":"` + canaryToken + `"}}`)}
@@ -306,6 +314,15 @@ var checkedElsewhere = map[string]string{
 	"bridge.Bridge": "core/bridge TestBridgeNeverPrintsTokens",
 }
 
+// notSecret are types the scan flags by a field's name that holds none:
+// a profile's auth.key is the key file's path (secrets are named by
+// environment variables, never written into the file), and what contains it.
+var notSecret = map[string]string{
+	"profile.Auth": "Key is a path", "profile.Profile": "holds an Auth", "profile.File": "holds Profiles",
+	"profile.Overrides": "holds an Auth", "profile.Resolved": "holds an Auth", "ops.ProfileShowResult": "holds a Profile",
+	"ops.ProfileResolveResult": "holds a Resolved",
+}
+
 // TestEverySecretHoldingTypeIsChecked parses core/ and finds every exported
 // struct type with a field that can hold a secret — of a secret type, a
 // string or []byte named like a secret (Token, Password, KeyPEM …), or of
@@ -316,7 +333,7 @@ func TestEverySecretHoldingTypeIsChecked(t *testing.T) {
 	have := checked(t, newCanaryKey(t))
 	var missing []string
 	for name := range holding {
-		if _, ok := have[name]; !ok && checkedElsewhere[name] == "" {
+		if _, ok := have[name]; !ok && checkedElsewhere[name] == "" && notSecret[name] == "" {
 			missing = append(missing, name)
 		}
 	}
