@@ -74,7 +74,12 @@ export interface Environment {
   [key: string]: unknown;
 }
 
-/** Certificate or key file contents: bytes (PEM, DER, PKCS#12) or PEM text. */
+/**
+ * A certificate or key file's contents: its bytes (PEM, DER or PKCS#12, e.g.
+ * `readFileSync(path)` or `generateTestCertificate().pkcs12`) or its text (PEM,
+ * also after openssl's "Bag Attributes" lines or a byte order mark, or base64 of
+ * DER/PKCS#12). The core decides which; a string is never taken as a path.
+ */
 export type KeyMaterial = Uint8Array | string;
 
 export interface TokenAuthInput extends CallOptions {
@@ -233,9 +238,20 @@ export interface XadesReport {
   identity?: { type: string; value: string; source?: string };
 }
 
+export interface TestCertificate {
+  /** PEM text of the certificate. */
+  certificatePem: string;
+  /** PEM text of the unencrypted PKCS#8 key (secret). */
+  keyPem: string;
+  /** The PKCS#12 file's bytes (holds the key; secret). */
+  pkcs12: Buffer;
+  info: CertificateInfo;
+}
+
 export declare const certs: {
   inspect(input: { cert: KeyMaterial; key?: KeyMaterial; password?: string } & CallOptions): Promise<CertificateInfo & { keyLoaded: boolean; valid: boolean; validNote?: string }>;
-  generateTestCertificate(input?: { kind?: 'personal' | 'seal'; nip?: string; pesel?: string; givenName?: string; surname?: string; organization?: string; commonName?: string; keyType?: 'ecdsa' | 'rsa'; password?: string; validDays?: number } & CallOptions): Promise<{ certificatePem: string; keyPem: string; pkcs12: string; info: CertificateInfo }>;
+  /** A self-signed KSeF TEST certificate: PEM texts, and the PKCS#12 file's bytes (protected by `password`, if given) — each accepted as KeyMaterial. */
+  generateTestCertificate(input?: { kind?: 'personal' | 'seal'; nip?: string; pesel?: string; givenName?: string; surname?: string; organization?: string; commonName?: string; keyType?: 'ecdsa' | 'rsa'; password?: string; validDays?: number } & CallOptions): Promise<TestCertificate>;
 };
 
 /** Build information of the core (platform 'wasip1/wasm' or e.g. 'linux/amd64' for native). */
@@ -254,7 +270,7 @@ export declare function setBackend(backend: Backend, options?: BackendOptions): 
 export declare function getBackend(): Backend;
 
 export interface KsefErrorFields {
-  code: string;
+  code: ErrorCode | (string & {});
   message: string;
   httpStatus?: number;
   exceptions: { code: number; description?: string; details?: string[] }[];
@@ -266,10 +282,19 @@ export interface KsefErrorFields {
   findings: string[];
   field?: string;
   warnings: { code: string; message: string }[];
+  /** Seconds KSeF asked to wait (a 429 that outlasted the retries). */
+  retryAfter?: number;
+  /** Whether the same call, made again later unchanged, can succeed (transport, timeout, rate limit). */
+  readonly retryable: boolean;
 }
 
+/** Base of every ksefkit error; `code` is the envelope's stable code. */
 export declare class KsefError extends Error implements KsefErrorFields {
-  code: string;
+  /** The code of errors of this class made without one. */
+  static readonly code: string;
+  /** Built from the envelope's error object (the package does this; tests may too). */
+  constructor(error?: Partial<Omit<KsefErrorFields, 'retryable'>> & { [key: string]: unknown }, warnings?: { code: string; message: string }[]);
+  code: ErrorCode | (string & {});
   httpStatus?: number;
   exceptions: { code: number; description?: string; details?: string[] }[];
   traceId?: string;
@@ -280,22 +305,70 @@ export declare class KsefError extends Error implements KsefErrorFields {
   findings: string[];
   field?: string;
   warnings: { code: string; message: string }[];
-}
-export declare class InputError extends KsefError {}
-export declare class ApiError extends KsefError {}
-export declare class AuthFailedError extends ApiError {}
-export declare class UnauthorizedError extends ApiError {}
-export declare class ForbiddenError extends ApiError {}
-export declare class RateLimitError extends ApiError {
-  /** seconds */
   retryAfter?: number;
+  readonly retryable: boolean;
 }
-export declare class TransportError extends KsefError {}
-export declare class TimeoutError extends KsefError {}
-/** name is 'AbortError', like an aborted fetch. */
-export declare class CanceledError extends KsefError {}
-export declare class CryptoError extends KsefError {}
-export declare class SignatureError extends KsefError {}
+
+// The exception classes, one per error code of the core. CanceledError's
+// name is 'AbortError', like an aborted fetch.
+// BEGIN GENERATED declarations by `make errors` from core/errs/table.go; do not edit
+/** Every code of the envelope's error (core/errs); KsefError.code may also hold a code added later. */
+export type ErrorCode =
+  | 'input.invalid'
+  | 'op.unknown'
+  | 'ksef.api'
+  | 'ksef.auth_failed'
+  | 'ksef.unauthorized'
+  | 'ksef.forbidden'
+  | 'ksef.rate_limited'
+  | 'ksef.gone'
+  | 'ksef.protocol'
+  | 'auth.required'
+  | 'transport'
+  | 'timeout'
+  | 'canceled'
+  | 'crypto'
+  | 'signature.invalid'
+  | 'handle.invalid'
+  | 'internal';
+/** `input.invalid` — The caller's input is wrong (bad identifier, missing field, malformed JSON, unreadable certificate); nothing was sent. */
+export declare class InputError extends KsefError {}
+/** `op.unknown` — The operation name is not in the table (ops.list lists them); an empty name is input.invalid for the field op. */
+export declare class UnknownOperationError extends InputError {}
+/** `ksef.api` — KSeF answered with an error (HTTP 4xx/5xx or an exception body); the base of every ksef.* code. */
+export declare class ApiError extends KsefError {}
+/** `ksef.auth_failed` — An authentication ended with a terminal status (415, 425, 450, 460, 470, 480, 500, 550 after the retry); see status. */
+export declare class AuthFailedError extends ApiError {}
+/** `ksef.unauthorized` — HTTP 401: the access token is missing, expired or revoked; authenticate again. */
+export declare class UnauthorizedError extends ApiError {}
+/** `ksef.forbidden` — HTTP 403: permissions, IP policy or a security block. */
+export declare class ForbiddenError extends ApiError {}
+/** `ksef.rate_limited` — HTTP 429 that outlasted the retry budget; retry after retryAfterSeconds. */
+export declare class RateLimitError extends ApiError {
+  readonly retryable: true;
+}
+/** `ksef.gone` — HTTP 410: an asynchronous operation's status passed its retention. */
+export declare class GoneError extends ApiError {}
+/** `ksef.protocol` — KSeF (or something posing as it) answered with a body the client cannot understand. */
+export declare class ProtocolError extends ApiError {}
+/** `auth.required` — The operation needs an authenticated client. */
 export declare class NotAuthenticatedError extends KsefError {}
+/** `transport` — The request got no HTTP answer (DNS, TCP, TLS, reset, truncated body) after the retries allowed. */
+export declare class TransportError extends KsefError {
+  readonly retryable: true;
+}
+/** `timeout` — A deadline passed (per request, overall, or polling); polling timeouts carry the reference number to resume with. */
+export declare class TimeoutError extends KsefError {
+  readonly retryable: true;
+}
+/** `canceled` — The caller canceled the operation. */
+export declare class CanceledError extends KsefError {}
+/** `crypto` — A cryptographic step failed (wrong password, key not matching the certificate). */
+export declare class CryptoError extends KsefError {}
+/** `signature.invalid` — An XAdES signature failed verification; findings name the causes. */
+export declare class SignatureError extends KsefError {}
+/** `handle.invalid` — A client or operation handle is unknown, freed or forged. */
 export declare class InvalidHandleError extends KsefError {}
+/** `internal` — A bug in ksefkit (a recovered panic, an impossible state). */
 export declare class InternalError extends KsefError {}
+// END GENERATED declarations
