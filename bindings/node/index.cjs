@@ -8,6 +8,8 @@ module.exports = {
   Client: api.Client,
   SavedTokens: api.SavedTokens,
   GeneratedToken: api.GeneratedToken,
+  SavedSession: api.SavedSession,
+  OnlineSession: api.OnlineSession,
   xades: api.xades,
   certs: api.certs,
   version: api.version,

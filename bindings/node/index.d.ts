@@ -30,6 +30,9 @@ export interface ClientOptions extends BackendOptions {
   pollMaxMs?: number;
   pollTimeoutMs?: number;
   refreshLeewayMs?: number;
+  sessionPollInitialMs?: number;
+  sessionPollMaxMs?: number;
+  sessionPollTimeoutMs?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'off';
 }
 
@@ -100,7 +103,8 @@ export interface CertificateAuthInput extends CallOptions {
   authorizationPolicy?: AuthorizationPolicy;
 }
 
-export declare class Sessions {
+/** The context's authentication sessions (client.auth.sessions). */
+export declare class AuthSessions {
   list(input?: { pageSize?: number; continuationToken?: string; all?: boolean } & CallOptions): Promise<{ items: AuthSession[]; continuationToken?: string }>;
   revoke(input?: { referenceNumber?: string } & CallOptions): Promise<{ revoked: string; current: boolean }>;
 }
@@ -112,7 +116,7 @@ export interface ProfileInput extends CallOptions {
 }
 
 export declare class Auth {
-  readonly sessions: Sessions;
+  readonly sessions: AuthSessions;
   withToken(input: TokenAuthInput): Promise<AuthInfo>;
   withCertificate(input: CertificateAuthInput): Promise<AuthInfo>;
   /** Authenticate as a profile says (environment variables over it); its environment must be this client's, else InputError. */
@@ -187,6 +191,162 @@ export declare class Tokens {
   revoke(input: string | ({ referenceNumber: string } & CallOptions)): Promise<string>;
 }
 
+
+/** An invoice: its XML bytes (exactly what is issued), a file path (the core reads it), or either with a name for reports. */
+export type Invoice = Uint8Array | string | { name?: string; xml?: Uint8Array; path?: string };
+
+export interface FormCode {
+  systemCode: 'FA (3)' | 'FA (2)' | 'FA_RR (1)' | 'PEF (3)' | 'PEF_KOR (3)' | (string & {});
+  schemaVersion: string;
+  value: string;
+}
+
+export interface Status {
+  code: number;
+  description: string;
+  details?: string[];
+  /** 440: originalKsefNumber, originalSessionReferenceNumber */
+  extensions?: Record<string, string>;
+}
+
+/** What KSeF acknowledged for one invoice; the KSeF number comes with wait(). */
+export interface SentInvoice {
+  invoiceReferenceNumber: string;
+  /** Base64 SHA-256 of exactly the bytes given */
+  invoiceHash: string;
+  invoiceSize: number;
+  invoiceNumber?: string;
+  sellerNip?: string;
+  issueDate?: string;
+  /** KOD I (empty when the client's environment is unknown: a bare baseUrl — give environment too) */
+  verificationLink?: string;
+  /** the answer was lost and the invoice found in the session instead of being sent again */
+  recovered?: boolean;
+  attempts: number;
+}
+
+export type Outcome = 'accepted' | 'duplicate' | 'rejected' | 'processing' | 'retry' | 'invalid' | 'failed';
+
+export interface InvoiceResult {
+  ordinalNumber: number;
+  invoiceReferenceNumber: string;
+  invoiceNumber?: string;
+  /** for a duplicate: the number the first copy got */
+  ksefNumber?: string;
+  invoiceHash: string;
+  invoiceFileName?: string;
+  outcome: Outcome;
+  /** accepted or duplicate: the invoice is in KSeF under ksefNumber */
+  ok: boolean;
+  status: Status;
+  originalSessionReferenceNumber?: string;
+  acquisitionDate?: string;
+  invoicingDate: string;
+  permanentStorageDate?: string;
+  invoicingMode?: 'Online' | 'Offline';
+  verificationLink?: string;
+  attempts?: number;
+}
+
+/** A UPO (the official receipt) as downloaded, with its signature checked. */
+export interface Upo {
+  referenceNumber: string;
+  xml: Buffer;
+  sha256: string;
+  /** x-ms-meta-hash was present and matched */
+  hashChecked: boolean;
+  verified: boolean;
+  verification?: { upo: { sessionReferenceNumber: string; documents: { ksefNumber: string; hash: string; invoiceNumber: string; sellerNip: string; mode: string; [key: string]: unknown }[]; [key: string]: unknown }; signer: CertificateInfo; signingTime: string; signatureMethod: string; chained: boolean };
+  verificationError?: { code: string; message: string; findings?: string[] };
+}
+
+export interface SessionResult {
+  referenceNumber: string;
+  status: Status;
+  /** processed (200); invoices may still have failed one by one */
+  ok: boolean;
+  invoiceCount: number;
+  successfulInvoiceCount: number;
+  failedInvoiceCount: number;
+  invoices: InvoiceResult[];
+  upo: Upo[];
+  /** why the UPO could not be downloaded (the results stand) */
+  upoError?: { code: string; message: string };
+}
+
+export interface DocumentResult {
+  index: number;
+  name?: string;
+  ok: boolean;
+  ksefNumber?: string;
+  outcome: Outcome;
+  sent?: SentInvoice;
+  result?: InvoiceResult;
+  error?: { code: string; message: string; field?: string; findings?: string[] };
+}
+
+export interface SendReport extends SessionResult {
+  documents: DocumentResult[];
+}
+
+export interface SendOptions extends CallOptions {
+  /** wait for every invoice and the UPO (default true); false: send, close, return */
+  wait?: boolean;
+  formCode?: FormCode['systemCode'];
+  offlineMode?: boolean;
+  /** report documents failing the local checks and send the rest (default: stop before anything is sent) */
+  skipInvalid?: boolean;
+  resend550?: number;
+  /** parallel sends (native backend) */
+  concurrency?: number;
+  /** download the session UPO (default true) */
+  upo?: boolean;
+  timeoutMs?: number;
+}
+
+/** An open session's exported state. SECRET: holds the AES key; util.inspect hides it, toJSON keeps it. */
+export declare class SavedSession {
+  private constructor();
+  readonly referenceNumber: string;
+  readonly validUntil: string;
+  toJSON(): object;
+}
+
+export declare class OnlineSession {
+  private constructor();
+  readonly referenceNumber: string;
+  readonly formCode: FormCode;
+  readonly validUntil: string;
+  readonly closed: boolean;
+  /** Check, encrypt and send one invoice; retry-safe. */
+  send(invoice: Invoice, options?: { offlineMode?: boolean; hashOfCorrectedInvoice?: string } & CallOptions): Promise<SentInvoice>;
+  /** Close; with wait, also wait for processing and answer the results and the UPO. */
+  close(options?: { wait?: boolean; upo?: boolean; timeoutMs?: number } & CallOptions): Promise<SessionResult | undefined>;
+  wait(options?: { upo?: boolean; timeoutMs?: number } & CallOptions): Promise<SessionResult>;
+  export(options?: CallOptions): Promise<SavedSession>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export declare class Sessions {
+  open(options?: { formCode?: FormCode['systemCode'] } & CallOptions): Promise<OnlineSession>;
+  /** Resume a session from its SavedSession, its JSON text or the object. */
+  restore(saved: SavedSession | string | object, options?: CallOptions): Promise<OnlineSession>;
+  openHere(options?: CallOptions): Promise<{ referenceNumber: string; formCode: FormCode; validUntil: string }[]>;
+  status(referenceNumber: string, options?: CallOptions): Promise<{ status: Status; dateCreated: string; dateUpdated: string; validUntil?: string; invoiceCount?: number; successfulInvoiceCount?: number; failedInvoiceCount?: number; [key: string]: unknown }>;
+  /** Wait until KSeF processed a closed session; a TimeoutError carries referenceNumber and is resumable. */
+  wait(referenceNumber: string, options?: { upo?: boolean; timeoutMs?: number } & CallOptions): Promise<SessionResult>;
+  invoices(referenceNumber: string, options?: { failed?: boolean; pageSize?: number } & CallOptions): AsyncGenerator<InvoiceResult, void, undefined>;
+  invoice(referenceNumber: string, invoiceReferenceNumber: string, options?: CallOptions): Promise<InvoiceResult>;
+  invoiceUpo(referenceNumber: string, which: { invoiceReferenceNumber?: string; ksefNumber?: string } & CallOptions): Promise<Upo>;
+  upo(referenceNumber: string, options?: { upoReferenceNumber?: string } & CallOptions): Promise<Upo[]>;
+  list(filters?: { sessionType?: 'Online' | 'Batch'; referenceNumber?: string; statuses?: string[]; pageSize?: number; continuationToken?: string; [key: string]: unknown } & CallOptions): Promise<{ sessions: object[]; continuationToken?: string }>;
+}
+
+export declare class Invoices {
+  /** Send invoices through one online session: per document its KSeF number or typed failure, KOD I links, and the session UPO. */
+  send(invoices: Iterable<Invoice>, options?: SendOptions): Promise<SendReport>;
+}
+
 export declare class Client {
   private constructor(config: ClientOptions);
   static create(options: ClientOptions): Promise<Client>;
@@ -194,6 +354,10 @@ export declare class Client {
   static fromProfile(input?: string | (ProfileInput & ClientOptions)): Promise<Client>;
   readonly auth: Auth;
   readonly tokens: Tokens;
+  readonly sessions: Sessions;
+  readonly invoices: Invoices;
+  /** Open an online session: `await using s = await client.onlineSession()` closes it at the end of the block. */
+  onlineSession(options?: { formCode?: FormCode['systemCode'] } & CallOptions): Promise<OnlineSession>;
   readonly environment: Environment | undefined;
   /** The backend chosen at create. */
   readonly backend: Backend;

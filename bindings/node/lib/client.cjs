@@ -6,6 +6,7 @@ const { inspect } = require('node:util');
 const { run, call } = require('./driver.cjs');
 const { backend, setBackend, getBackend } = require('./backend.cjs');
 const { fromEnvelope, InvalidHandleError, InputError } = require('./errors.cjs');
+const { Sessions, Invoices, OnlineSession, SavedSession } = require('./sessions.cjs');
 
 // b64 turns a Buffer/Uint8Array (file bytes) or a string (the file's text:
 // PEM, or base64 of DER/PKCS#12 — the core decides which) into the base64
@@ -95,7 +96,8 @@ class Tokens {
   }
 }
 
-class Sessions {
+// AuthSessions are the context's authentication sessions (client.auth.sessions).
+class AuthSessions {
   #c;
   constructor(c) { this.#c = c; }
   list({ pageSize, continuationToken, all, signal } = {}) {
@@ -110,7 +112,7 @@ class Auth {
   #c;
   constructor(c) {
     this.#c = c;
-    this.sessions = new Sessions(c);
+    this.sessions = new AuthSessions(c);
   }
   withToken({ token, nip, context, authorizationPolicy, signal } = {}) {
     return this.#c.call('auth.token', compact({ token, nip, context, authorizationPolicy }), { signal });
@@ -160,7 +162,13 @@ class Client {
     this.#library = library;
     this.auth = new Auth(this);
     this.tokens = new Tokens(this);
+    this.sessions = new Sessions(this, (op, text, opts) => this[CALL_TEXT](op, text, opts));
+    this.invoices = new Invoices(this);
   }
+
+  // onlineSession opens an online session (FA (3) unless formCode says
+  // otherwise): `await using s = await client.onlineSession()` closes it.
+  onlineSession(options = {}) { return this.sessions.open(options); }
 
   // create makes a client: { environment: 'test'|'demo'|'prod' } or
   // { baseUrl } plus the options of the core's client configuration, and
@@ -279,6 +287,6 @@ function version({ backend: name } = {}) {
 function inflight({ backend: name } = {}) { return backend(name).inflight(); }
 
 module.exports = {
-  Client, SavedTokens, GeneratedToken, xades, certs, version, inflight, setBackend, getBackend,
+  Client, SavedTokens, GeneratedToken, SavedSession, OnlineSession, xades, certs, version, inflight, setBackend, getBackend,
   call: (op, input, opts = {}) => (opts.client ? opts.client.call(op, input, opts) : call(op, input, opts)),
 };

@@ -23,6 +23,8 @@ from ._types import (AuthInfo, AuthResult, AuthSession, CertificateInfo, Context
                      VersionInfo, build)
 from .client import Client, Environment
 from .errors import ExceptionDetail, ForkError
+from .sessions import (DocumentResult, InvoiceResult, OnlineSession, SavedSession, SendReport, SentInvoice,
+                       SessionResult, Status, Upo)
 
 # The exception classes, one per error code of the core.
 # BEGIN GENERATED imports by `make errors` from core/errs/table.go; do not edit
@@ -59,6 +61,8 @@ __all__ = [
     "AuthInfo", "AuthResult", "AuthSession", "CertificateInfo", "Context", "Revoked", "SessionsPage",
     "SignedXml", "TestCertificate", "VersionInfo", "PendingSignature", "SavedTokens",
     "GeneratedToken", "KsefToken", "TokensPage", "ForkError", "ExceptionDetail",
+    "OnlineSession", "SavedSession", "SentInvoice", "InvoiceResult", "DocumentResult", "SessionResult",
+    "SendReport", "Status", "Upo",
 ]
 # BEGIN GENERATED __all__ by `make errors` from core/errs/table.go; do not edit
 __all__ += [

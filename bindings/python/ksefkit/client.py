@@ -16,6 +16,7 @@ from . import _backend
 from ._files import Source, b64
 from ._types import AuthInfo, AuthResult, AuthSession, Revoked, SavedTokens, SessionsPage, build
 from .errors import InvalidHandleError
+from .sessions import Invoices, OnlineSession, Sessions
 from .tokens import Tokens
 
 ContextArg = Union[Tuple[str, str], Dict[str, str]]
@@ -49,6 +50,9 @@ class ClientOptions(TypedDict, total=False):
     poll_max: Optional[float]  # status polling: longest wait
     poll_timeout: Optional[float]  # status polling: give up after
     refresh_leeway: Optional[float]  # renew tokens this long before they expire
+    session_poll_initial: Optional[float]  # waiting for invoices/sessions: first wait
+    session_poll_max: Optional[float]  # waiting for invoices/sessions: longest wait
+    session_poll_timeout: Optional[float]  # waiting for processing: give up after (resumable)
     log_level: Optional[LogLevel]  # the core's log on stderr
 
 
@@ -64,6 +68,9 @@ _OPTIONS = {
     "poll_max": ("pollMaxMs", True),
     "poll_timeout": ("pollTimeoutMs", True),
     "refresh_leeway": ("refreshLeewayMs", True),
+    "session_poll_initial": ("sessionPollInitialMs", True),
+    "session_poll_max": ("sessionPollMaxMs", True),
+    "session_poll_timeout": ("sessionPollTimeoutMs", True),
     "log_level": ("logLevel", False),
 }
 
@@ -142,6 +149,8 @@ class Client:
         self._env = cfg.get("environment") or cfg.get("baseUrl")
         self.auth = Auth(self)
         self.tokens = Tokens(self)
+        self.sessions = Sessions(self)
+        self.invoices = Invoices(self)
 
     @classmethod
     def from_profile(cls, name: Optional[str] = None, *, config: Optional[str] = None,
@@ -174,6 +183,11 @@ class Client:
         """Run any operation on this client (see docs/ops.md); returns its result."""
         return _backend.call(self.handle, op, data)
 
+    def online_session(self, form_code: Optional[str] = None) -> OnlineSession:
+        """Open an online session (FA (3) unless form_code says otherwise);
+        ``with client.online_session() as s: s.send(xml)`` closes it at the end."""
+        return self.sessions.open(form_code)
+
     def close(self) -> None:
         with self._lock:
             h, self._handle = self._handle, 0
@@ -197,7 +211,9 @@ class Client:
         return f"<ksefkit.Client {self._env} {state}>"
 
 
-class Sessions:
+class AuthSessions:
+    """The context's authentication sessions (``client.auth.sessions``)."""
+
     def __init__(self, client: Client) -> None:
         self._c = client
 
@@ -224,7 +240,7 @@ class Sessions:
 class Auth:
     def __init__(self, client: Client) -> None:
         self._c = client
-        self.sessions = Sessions(client)
+        self.sessions = AuthSessions(client)
 
     def with_token(self, token: str, *, nip: Optional[str] = None, context: Optional[ContextArg] = None,
                    authorization_policy: Optional[Dict[str, Any]] = None) -> AuthResult:
