@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import sys
 
 from pathlib import Path
@@ -35,7 +36,7 @@ def test_imports_the_installed_package():
 def test_version():
     v = ksefkit.version()
     assert v.version == ksefkit.__version__ == str(v)
-    assert v.platform == ("wasip1/wasm" if WASM else "linux/amd64")
+    assert v.platform == ("wasip1/wasm" if WASM else "linux/" + {"x86_64": "amd64", "aarch64": "arm64"}[platform.machine()])
 
 
 def test_unknown_operation():
