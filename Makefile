@@ -13,9 +13,8 @@ BUILD   ?= build
 export GOFLAGS ?= -buildvcs=false
 
 # Area makefiles first: their variables ($(C_BIN), $(KSEF_SIM) …) are used below.
-# mk/tools.mk before the others: their rules name its tools.
-include mk/tools.mk
-include $(filter-out mk/tools.mk,$(sort $(wildcard mk/*.mk)))
+# In this order: each one's rules name variables of those before it.
+include mk/tools.mk mk/capi.mk mk/wasm.mk mk/python.mk mk/node.mk mk/aarch64.mk
 
 .PHONY: all build go-build sim cli demo test go-vet go-test go-race docs docs-check errors deps deps-debian bench go-bench clean help
 
@@ -43,10 +42,12 @@ cli:
 # ksef.wasm; xmlsec1 and xmllint (libxml2-utils) check our XAdES signatures
 # and canonical XML independently; the simulator validates invoices and UPOs
 # against their XSDs with libxml2 through cgo, which needs its headers
-# (libxml2-dev) found by pkg-config, also used by the install test. Pinned
+# (libxml2-dev) found by pkg-config, also used by the install test;
+# qemu-user-static and mmdebstrap run the aarch64 build (mk/aarch64.mk). Pinned
 # from PyPI into build/tools (mk/tools.mk): zig (the C toolchain), the wheel's
 # build tools, auditwheel and the linters.
-DEB_TOOLS := wasm-opt:binaryen xmlsec1:xmlsec1 xmllint:libxml2-utils pkg-config:pkg-config
+DEB_TOOLS := wasm-opt:binaryen xmlsec1:xmlsec1 xmllint:libxml2-utils pkg-config:pkg-config \
+	qemu-aarch64-static:qemu-user-static mmdebstrap:mmdebstrap
 
 deps: deps-debian tools
 
@@ -63,7 +64,7 @@ demo: build $(C_BIN)/token_auth
 	./build/scripts/demo.sh
 
 test: deps go-build docs-check header-check go-vet go-test go-race test-c test-glibc-floor test-install \
-	test-python test-node
+	test-python test-node test-aarch64
 	@echo "all test suites passed"
 
 go-vet:

@@ -136,23 +136,27 @@ $(KSEF_SIM): go.mod go.sum $(shell find sim cmd/ksef-sim core -name '*.go' -not 
 	@mkdir -p $(@D)
 	$(GO) build -o $(KSEF_SIM) ./cmd/ksef-sim
 
-C_LINK := -I$(BUILD)/include -L$(BUILD)/lib -lksef -Wl,-rpath,$(CAPI_ABS)/lib -lpthread
+# $(call c_prog_rules,BIN,DIR,CC,CXX): how the example and test programs in
+# BIN are built with CC/CXX against the library and header in DIR (this
+# machine's build here; mk/aarch64.mk's cross build too).
+define c_prog_rules
+$(1)/%: $(C_EX_DIR)/%.c $(2)/lib/libksef.so $(2)/lib/$(KSEF_SONAME) $(2)/include/ksef.h $(wildcard $(C_EX_DIR)/*.h)
+	@mkdir -p $$(@D)
+	$(3) -std=c11 -O2 -g $(C_WARN) -I$(C_EX_DIR) $$< -o $$@ $(call c_link,$(2))
 
-$(C_BIN)/%: $(C_EX_DIR)/%.c $(KSEF_LIB) $(KSEF_HDR) $(wildcard $(C_EX_DIR)/*.h)
-	@mkdir -p $(@D)
-	$(CC) -std=c11 -O2 -g $(C_WARN) -I$(C_EX_DIR) $< -o $@ $(C_LINK)
+$(1)/%: $(C_EX_DIR)/%.cpp $(2)/lib/libksef.so $(2)/lib/$(KSEF_SONAME) $(2)/include/ksef.h
+	@mkdir -p $$(@D)
+	$(4) -std=c++17 -O2 -g $(C_WARN) $$< -o $$@ $(call c_link,$(2))
+endef
+c_link = -I$(1)/include -L$(1)/lib -lksef -Wl,-rpath,$(abspath $(1))/lib -lpthread
 
-$(C_BIN)/%: $(C_EX_DIR)/%.cpp $(KSEF_LIB) $(KSEF_HDR)
-	@mkdir -p $(@D)
-	$(CXX) -std=c++17 -O2 -g $(C_WARN) $< -o $@ $(C_LINK)
+$(eval $(call c_prog_rules,$(C_BIN),$(BUILD),$$(CC),$$(CXX)))
 
-C_PROGS := $(C_BIN)/token_auth $(C_BIN)/token_auth_cpp $(C_BIN)/test_capi $(C_BIN)/send_invoice
+# What run_tests.sh runs (parity_call: the parity vectors through ksef_call,
+# driven by examples/c/parity.py).
+C_TEST_PROGS := token_auth token_auth_cpp test_capi send_invoice parity_call
 
-# The parity vectors through ksef_call (examples/c/parity.py drives it).
-.PHONY: capi-parity
-capi-parity: $(C_BIN)/parity_call
-
-test-c: lib $(C_PROGS) $(KSEF_SIM) capi-parity
+test-c: lib $(addprefix $(C_BIN)/,$(C_TEST_PROGS)) $(KSEF_SIM)
 	BUILD=$(BUILD) KSEF_SIM=$(KSEF_SIM) CC="$(CC)" CXX="$(CXX)" sh $(C_EX_DIR)/run_tests.sh
 
 bench-c: lib $(C_BIN)/bench_call
