@@ -14,9 +14,9 @@ export GOFLAGS ?= -buildvcs=false
 
 # Area makefiles first: their variables ($(C_BIN), $(KSEF_SIM) …) are used below.
 # In this order: each one's rules name variables of those before it.
-include mk/tools.mk mk/capi.mk mk/wasm.mk mk/python.mk mk/node.mk mk/aarch64.mk
+include mk/tools.mk mk/capi.mk mk/wasm.mk mk/python.mk mk/node.mk mk/aarch64.mk mk/lint.mk
 
-.PHONY: all build go-build sim cli demo test go-vet go-test go-race docs docs-check errors deps deps-debian bench go-bench clean help
+.PHONY: all build go-build sim cli demo test go-test go-race docs docs-check errors deps deps-debian bench go-bench clean help
 
 all: build
 
@@ -63,12 +63,9 @@ deps-debian:
 demo: build $(C_BIN)/token_auth
 	./build/scripts/demo.sh
 
-test: deps go-build docs-check header-check go-vet go-test go-race test-c test-glibc-floor test-install \
+test: deps go-build docs-check header-check lint go-test go-race test-c test-glibc-floor test-install \
 	test-python test-node test-aarch64
 	@echo "all test suites passed"
-
-go-vet:
-	$(GO) vet ./...
 
 # Includes the wazero host test of build/ksef.wasm (wasm/hosttest) and its
 # size budget.
