@@ -77,6 +77,7 @@ $(A64_SITE)/.ok: wheel-aarch64 $(A64_SYSROOT)/.ok $(PY_TEST_REQ)
 test-aarch64: test-aarch64-c test-aarch64-python
 
 test-aarch64-c: lib-aarch64 $(addprefix $(A64_BIN)/,$(C_TEST_PROGS)) $(KSEF_SIM) $(A64_SYSROOT)/.ok
+	@$(call glibc_floor_check,$(A64)/lib/libksef.so)
 	BUILD=$(A64) KSEF_SIM=$(KSEF_SIM) CC=$(call ZCC,aarch64) CXX=$(call ZCXX,aarch64) KSEF_EXEC="$(A64_QEMU)" \
 	  sh $(C_EX_DIR)/run_tests.sh
 
