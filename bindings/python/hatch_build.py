@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
@@ -71,7 +71,7 @@ def platform_tag(lib: Path) -> str:
 class ArtifactsHook(BuildHookInterface):  # type: ignore[type-arg]
     PLUGIN_NAME = "custom"
 
-    def initialize(self, version: str, build_data: Dict[str, Any]) -> None:
+    def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         d = build_dir(self.root)
         lib, wasm = d / "lib" / "libksef.so", d / "ksef.wasm"
         missing = [str(p) for p in (lib, wasm) if not p.is_file()]
