@@ -82,11 +82,16 @@ test-aarch64-c: lib-aarch64 $(addprefix $(A64_BIN)/,$(C_TEST_PROGS)) $(KSEF_SIM)
 	  sh $(C_EX_DIR)/run_tests.sh
 
 # As test-python, against the installed aarch64 wheel (KSEFKIT_VENV names the
-# folder it is installed in); the simulator runs natively.
+# folder it is installed in); the simulator runs natively. Compiling ksef.wasm
+# for aarch64 under emulation takes minutes on a loaded machine, more than a
+# test's subprocess may wait: it is done first, once per module (cached).
+A64_WASM_CACHE := $(abspath $(A64))/ksefkit-cache
 test-aarch64-python: $(A64_SITE)/.ok $(KSEF_SIM)
+	KSEFKIT_CACHE=$(A64_WASM_CACHE) PYTHONPATH=$(abspath $(A64_SITE)) $(A64_PYTHON) -c \
+	  'import ksefkit; ksefkit.use_backend("wasm"); print("ksef.wasm compiled for", ksefkit.version().platform, "on aarch64")'
 	@tmp=$$(mktemp -d) && cd $$tmp && for b in $(PY_BACKENDS); do \
 	  echo "test-aarch64-python: backend $$b"; \
-	  KSEFKIT_BACKEND=$$b KSEFKIT_CACHE=$(abspath $(A64))/ksefkit-cache KSEF_SIM=$(abspath $(KSEF_SIM)) \
+	  KSEFKIT_BACKEND=$$b KSEFKIT_CACHE=$(A64_WASM_CACHE) KSEF_SIM=$(abspath $(KSEF_SIM)) \
 	    KSEFKIT_VENV=$(abspath $(A64_SITE)) PYTHONPATH=$(abspath $(A64_SITE)) \
 	    $(A64_PYTHON) -m pytest -q -rs -p no:cacheprovider --import-mode=importlib \
 	    --rootdir=$(abspath $(PY_DIR)) $(abspath $(PY_DIR))/tests || exit 1; \
