@@ -54,7 +54,7 @@ def one_backend(backend: str, sim: Optional[list[str]]) -> None:
           f"online session (wall, incl. sim, UPO verified): {wall:.2f} s, {wall / len(docs) * 1e6:.0f} us/invoice")
 
 
-def invoices(url: str, nip: str, n: int) -> List[bytes]:
+def invoices(url: str, nip: str, n: int) -> list[bytes]:
     """n unique FA(3) invoices: the simulator's filled sample, renumbered."""
     import urllib.request
     mark = "BENCH-00000000"
