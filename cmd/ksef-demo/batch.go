@@ -14,6 +14,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/ksef"
 	"github.com/ksefkit/ksefkit/core/progress"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/sim/samples"
 )
 
@@ -37,7 +38,7 @@ func runBatch(w io.Writer, baseURL string, n int) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.AuthenticateWithToken(ctx, ksef.TokenAuth{Token: token, Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}}); err != nil {
+	if _, err := c.AuthenticateWithToken(ctx, ksef.TokenAuth{Token: secret.NewString(token), Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}}); err != nil {
 		return describe("authentication", err)
 	}
 	g, err := samples.NewGenerator(samples.Fill{SellerNIP: nip, Number: "KSEFKIT/BATCH/" + fmt.Sprint(time.Now().UnixNano()%1e9)}, 10_000)

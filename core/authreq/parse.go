@@ -57,7 +57,7 @@ func (p *parser) next() (xml.Token, error) {
 			return t, nil
 		case xml.CharData:
 			if len(bytes.TrimSpace(t)) != 0 {
-				return nil, errs.Invalid("document", "unexpected text %q between elements", truncate(string(t)))
+				return nil, errs.Invalid("document", "unexpected text (%s) between elements", errs.Shape(string(t)))
 			}
 		case xml.Directive:
 			return nil, errs.Invalid("document", "DOCTYPE and other directives are not allowed")
@@ -136,17 +136,15 @@ func (p *parser) document() (*Request, error) {
 	if _, ok := tok.(xml.EndElement); !ok {
 		return nil, errs.Invalid("document", "unexpected element %s after SubjectIdentifierType", name(tok))
 	}
-	// Only comments, PIs and whitespace may follow the root.
-	for {
-		tok, err := p.next()
-		if err == io.EOF {
-			return r, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		return nil, errs.Invalid("document", "unexpected %s after the root element", name(tok))
+	// Only comments, PIs and whitespace (next skips them) may follow the root.
+	tok, err = p.next()
+	if err == io.EOF {
+		return r, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	return nil, errs.Invalid("document", "unexpected %s after the root element", name(tok))
 }
 
 func (p *parser) policy(ns string) (*ippolicy.Policy, error) {
@@ -271,11 +269,4 @@ func name(tok xml.Token) string {
 		return "</" + t.Name.Local + ">"
 	}
 	return fmt.Sprintf("%T", tok)
-}
-
-func truncate(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }

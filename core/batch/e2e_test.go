@@ -19,6 +19,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/online"
 	"github.com/ksefkit/ksefkit/core/poll"
 	"github.com/ksefkit/ksefkit/core/progress"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/core/transport"
 	"github.com/ksefkit/ksefkit/sim"
 	"github.com/ksefkit/ksefkit/sim/samples"
@@ -62,7 +63,7 @@ func (w *world) client() *ksef.Client {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	if _, err := c.AuthenticateWithToken(w.ctx(), ksef.TokenAuth{Token: w.tok, Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: w.nip}}); err != nil {
+	if _, err := c.AuthenticateWithToken(w.ctx(), ksef.TokenAuth{Token: secret.NewString(w.tok), Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: w.nip}}); err != nil {
 		w.t.Fatal(err)
 	}
 	return c

@@ -13,7 +13,7 @@ to dataclasses and errors to exceptions.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 from . import _backend, certs, xades
 from .batch import BatchDocument, BatchReport, SavedBatchState
@@ -23,10 +23,18 @@ from ._types import (AuthInfo, AuthResult, AuthSession, CertificateInfo, Context
                      PendingSignature, Revoked, SavedTokens, SessionsPage, SignedXml, TestCertificate, TokensPage,
                      VersionInfo, build)
 from .client import Client, Environment
-from .errors import (ApiError, AuthFailedError, CanceledError, CryptoError, ExceptionDetail, ForbiddenError,
-                     ForkError, GoneError, InputError, InternalError, InvalidHandleError, KsefError,
-                     KsefTimeoutError, NotAuthenticatedError, ProtocolError, RateLimitError, SignatureError,
-                     TransportError, UnauthorizedError, UnknownOperationError)
+from .errors import ExceptionDetail, ForkError
+from .sessions import (DocumentResult, InvoiceResult, OnlineSession, SavedSession, SendReport, SentInvoice,
+                       SessionResult, Status, Upo)
+
+# The exception classes, one per error code of the core.
+# BEGIN GENERATED imports by `make errors` from core/errs/table.go; do not edit
+from .errors import (
+    KsefError, InputError, UnknownOperationError, ApiError, AuthFailedError, UnauthorizedError,
+    ForbiddenError, RateLimitError, GoneError, ProtocolError, NotAuthenticatedError, TransportError,
+    KsefTimeoutError, CanceledError, CryptoError, SignatureError, InvalidHandleError, InternalError,
+)
+# END GENERATED imports
 
 __version__ = "0.1.0"
 
@@ -44,7 +52,7 @@ def backend() -> str:
     return _backend.name()
 
 
-def call(op: str, input: Optional[Dict[str, Any]] = None, client: Optional[Client] = None) -> Any:
+def call(op: str, input: Optional[dict[str, Any]] = None, client: Optional[Client] = None) -> Any:
     """Run any operation by name (the escape hatch); returns its result or raises KsefError."""
     return _backend.call(client.handle if client is not None else 0, op, input)
 
@@ -53,9 +61,15 @@ __all__ = [
     "Client", "Environment", "version", "call", "certs", "xades", "library_path", "backend", "use_backend",
     "AuthInfo", "AuthResult", "AuthSession", "CertificateInfo", "Context", "Revoked", "SessionsPage",
     "SignedXml", "TestCertificate", "VersionInfo", "PendingSignature", "SavedTokens",
-    "GeneratedToken", "KsefToken", "TokensPage", "BatchReport", "BatchDocument", "SavedBatchState",
-    "KsefError", "InputError", "ApiError", "AuthFailedError", "UnauthorizedError", "ForbiddenError", "GoneError",
-    "RateLimitError", "ProtocolError", "NotAuthenticatedError", "TransportError", "KsefTimeoutError",
-    "CanceledError", "CryptoError", "SignatureError", "UnknownOperationError", "InvalidHandleError",
-    "InternalError", "ForkError", "ExceptionDetail",
+    "GeneratedToken", "KsefToken", "TokensPage", "BatchReport", "BatchDocument", "SavedBatchState", "ForkError", "ExceptionDetail",
+    "OnlineSession", "SavedSession", "SentInvoice", "InvoiceResult", "DocumentResult", "SessionResult",
+    "SendReport", "Status", "Upo",
 ]
+# BEGIN GENERATED __all__ by `make errors` from core/errs/table.go; do not edit
+__all__ += [
+    "KsefError", "InputError", "UnknownOperationError", "ApiError", "AuthFailedError",
+    "UnauthorizedError", "ForbiddenError", "RateLimitError", "GoneError", "ProtocolError",
+    "NotAuthenticatedError", "TransportError", "KsefTimeoutError", "CanceledError", "CryptoError",
+    "SignatureError", "InvalidHandleError", "InternalError",
+]
+# END GENERATED __all__
