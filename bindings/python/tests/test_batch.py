@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from conftest import skip_without_streams
 
 import ksefkit
-from conftest import skip_without_streams
 
 
 def invoices(sim, n):
@@ -17,16 +17,16 @@ def invoices(sim, n):
 
 
 def check(report, want, sim):
-    assert report.ok and report.status["code"] == 200, report.status
+    assert report.ok and report.status.code == 200, report.status
     got = {d.name: d.outcome for d in report.documents}
     assert got == want
     accepted = {d.ksef_number for d in report.documents if d.outcome == "accepted"}
     assert len(accepted) == sum(1 for o in want.values() if o == "accepted")
     listed = set()
     for page in report.upo:
-        assert page["verified"] and page["hashChecked"], page.get("verificationError")
-        assert page["verification"]["upo"]["sessionReferenceNumber"] == report.reference_number
-        listed |= {d["ksefNumber"] for d in page["verification"]["upo"]["documents"]}
+        assert page.verified and page.hash_checked and page.upo, page.verification_error
+        assert page.upo["sessionReferenceNumber"] == report.reference_number
+        listed |= {d["ksefNumber"] for d in page.upo["documents"]}
     assert listed == accepted
     assert len(report.parts) >= 3
 
@@ -71,7 +71,7 @@ def test_batch_resume_from_state_file(authed, sim, tmp_path):
     # Only the part that failed is uploaded again (the others went up before).
     assert [p.get("attempts", 0) for p in r.parts] == [0, 1] + [0] * (len(r.parts) - 2)
     saved = authed.batch.export_state(r.reference_number)
-    assert "secret" in repr(saved) and saved.to_dict()["key"] not in repr(saved)
+    assert "redacted" in repr(saved) and saved.raw()["key"] not in repr(saved)
 
 
 def test_batch_refused_before_sending(authed):
