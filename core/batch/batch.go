@@ -3,6 +3,8 @@ package batch
 import (
 	"compress/flate"
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -148,7 +150,7 @@ func (o *Options) packing() (Packing, error) {
 func (p Packing) check() error {
 	switch {
 	case p.Compression != Zip && p.Compression != TarGz:
-		return errs.Invalid("compression", "compression is Zip or TarGz, not %q", p.Compression)
+		return errs.Invalid("compression", "compression is Zip or TarGz (got %s)", errs.Shape(string(p.Compression)))
 	case p.Level < 0 || p.Level > 9:
 		return errs.Invalid("level", "the Deflate level is 0 (store) to 9, not %d", p.Level)
 	case p.PartSize <= 0 || p.PartSize > MaxPartSize:
@@ -186,6 +188,13 @@ type Batch struct {
 	st   State
 	sent []int // upload attempts per part
 }
+
+// A Batch holds the session key and the upload URLs: it never prints them
+// (its state is reached through State, which redacts them too).
+func (b *Batch) String() string             { return "batch.Batch{" + b.st.ReferenceNumber + "}" }
+func (b *Batch) GoString() string           { return b.String() }
+func (b *Batch) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, b.String()) }
+func (b *Batch) LogValue() slog.Value       { return slog.StringValue(b.String()) }
 
 // ReferenceNumber is the session's KSeF reference (…-SB-…).
 func (b *Batch) ReferenceNumber() string { return b.st.ReferenceNumber }
@@ -389,7 +398,7 @@ func (m *Batches) Get(ref string) (*Batch, error) {
 	if b := m.known[ref]; b != nil {
 		return b, nil
 	}
-	return nil, errs.Invalid("referenceNumber", "batch %s is not known to this client (a batch of another process is resumed from its exported state)", ref)
+	return nil, errs.Invalid("referenceNumber", "no batch of that reference number is known to this client (a batch of another process is resumed from its exported state)")
 }
 
 // Finish uploads what is missing, closes the session and, unless noWait,

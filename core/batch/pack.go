@@ -243,7 +243,7 @@ func readAndCheck(ctx context.Context, i int, d Document, check func([]byte) err
 	}
 	if err != nil {
 		putDocBuffer(data)
-		c.err = prefixField(err, i, d.Name)
+		c.err = prefixField(err, i)
 		return c
 	}
 	c.data, c.size, c.sha = data, len(data), sha256.Sum256(data)
@@ -302,15 +302,17 @@ func readAll(r io.Reader, b []byte, limit int) ([]byte, error) {
 	return b, nil
 }
 
-// prefixField points an error at the document it came from.
-func prefixField(err error, i int, name string) *errs.Error {
+// prefixField points an error at the document it came from, by its
+// position (the report pairs it with the name; names are not quoted in
+// messages: core/errs, the echo rule).
+func prefixField(err error, i int) *errs.Error {
 	e := *errs.As(err)
 	field := fmt.Sprintf("documents[%d]", i)
 	if e.Field != "" {
 		field += "." + e.Field
 	}
 	e.Field = field
-	e.Message = fmt.Sprintf("documents[%d] (%s): %s", i, name, e.Message)
+	e.Message = fmt.Sprintf("documents[%d]: %s", i, e.Message)
 	return &e
 }
 

@@ -62,11 +62,11 @@ func (l *layout) remake(ctx context.Context, e *encoder, out *bytes.Buffer, j in
 		doc := l.src[d.src]
 		b, err := readDoc(ctx, doc)
 		if err != nil {
-			return nil, nil, prefixField(err, int(d.src), doc.Name)
+			return nil, nil, prefixField(err, int(d.src))
 		}
 		if len(b) != int(d.size) || sha256Of(b) != d.sha {
 			putDocBuffer(b)
-			return nil, nil, errs.Invalid(fmt.Sprintf("documents[%d]", d.src), "documents[%d] (%s) changed since the batch was packed (it had %d bytes, SHA-256 %s); the batch's parts are declared and cannot change: restore the document, or send it in a new batch", d.src, doc.Name, d.size, b64(d.sha[:]))
+			return nil, nil, errs.Invalid(fmt.Sprintf("documents[%d]", d.src), "documents[%d] changed since the batch was packed (it had %d bytes, SHA-256 %s); the batch's parts are declared and cannot change: restore the document, or send it in a new batch", d.src, d.size, b64(d.sha[:]))
 		}
 		names[k], data[k] = doc.Name, b
 	}

@@ -100,7 +100,7 @@ func (b *Batch) report(p *online.Processed) *Report {
 			d.Error = errs.New(errs.API, "batch session %s ended with status %d (%s): KSeF processed none of its invoices", st.ReferenceNumber, p.Status.Code, p.Status.Description)
 			d.Error.Status, d.Error.StatusDescription, d.Error.StatusDetails = p.Status.Code, p.Status.Description, p.Status.Details
 		} else {
-			d.Error = errs.New(errs.Protocol, "KSeF lists no invoice named %s in batch session %s", d.Name, st.ReferenceNumber)
+			d.Error = errs.New(errs.Protocol, "KSeF lists no invoice of this document's file name in batch session %s", st.ReferenceNumber)
 		}
 		d.Error.ReferenceNumber = st.ReferenceNumber
 	}
@@ -120,7 +120,7 @@ func (m *Batches) Resume(ctx context.Context, st State, src Source, o UploadOpti
 		return nil, err
 	}
 	if cur := m.currentContext(); st.Context.Value != "" && cur.Value != "" && cur != st.Context {
-		return nil, errs.Invalid("state.context", "batch %s was opened in context %s, the client is authenticated in %s", st.ReferenceNumber, st.Context, cur)
+		return nil, errs.Invalid("state.context", "batch %s was opened in another context than the one the client is authenticated in (%s)", st.ReferenceNumber, cur)
 	}
 	docs, err := collect(src, MaxInvoices+len(st.Skipped))
 	if err != nil {
@@ -145,7 +145,7 @@ func (m *Batches) Resume(ctx context.Context, st State, src Source, o UploadOpti
 		name := lay.name(k)
 		i, ok := byName[name]
 		if !ok {
-			return nil, errs.Invalid("documents", "document %s of batch %s is not in the source; a resumed batch needs the documents it was packed with", name, st.ReferenceNumber)
+			return nil, errs.Invalid("documents", "the source has no document of the name of the batch state's documents[%d]; a resumed batch needs the documents it was packed with", k)
 		}
 		lay.docs[k].src = int32(i)
 		results[i].Outcome = online.Processing

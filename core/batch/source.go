@@ -54,7 +54,7 @@ func File(path string) Document {
 	return Document{Name: filepath.Base(path), Open: func(ctx context.Context) (io.ReadCloser, error) {
 		rc, _, err := hostfs.Open(ctx, path)
 		if err != nil {
-			return nil, errs.Invalid("path", "cannot open %s: %s", filepath.Base(path), fileErr(err))
+			return nil, errs.Invalid("path", "cannot open the file: %s", fileErr(err))
 		}
 		return rc, nil
 	}}
@@ -130,7 +130,8 @@ const MaxNameLength = 128
 // archive and in KSeF's invoiceFileName: empty, not UTF-8, too long, or
 // able to place a file outside the folder it is unpacked into (a path
 // separator, "." or "..", a drive letter) or to confuse whoever reads the
-// name (control characters, leading or trailing spaces).
+// name (control characters, leading or trailing spaces). A refused name is
+// described, never quoted (core/errs: the echo rule).
 func checkName(name string) error {
 	switch {
 	case name == "":
@@ -140,17 +141,17 @@ func checkName(name string) error {
 	case utf8.RuneCountInString(name) > MaxNameLength:
 		return fmt.Errorf("the file name has %d characters; KSeF keeps at most %d", utf8.RuneCountInString(name), MaxNameLength)
 	case strings.ContainsAny(name, `/\`):
-		return fmt.Errorf("the file name %q contains a path separator; batch archives are flat", name)
+		return fmt.Errorf("the file name (%s) contains a path separator; batch archives are flat", errs.Shape(name))
 	case name == "." || name == "..":
-		return fmt.Errorf("%q is not a file name", name)
+		return fmt.Errorf("the file name (%s) is a directory's name", errs.Shape(name))
 	case len(name) >= 2 && name[1] == ':':
-		return fmt.Errorf("the file name %q starts with a drive letter", name)
+		return fmt.Errorf("the file name (%s) starts with a drive letter", errs.Shape(name))
 	case strings.TrimSpace(name) != name:
-		return fmt.Errorf("the file name %q starts or ends with a space", name)
+		return fmt.Errorf("the file name (%s) starts or ends with a space", errs.Shape(name))
 	}
 	for _, r := range name {
 		if unicode.IsControl(r) || r == 0xFFFD {
-			return fmt.Errorf("the file name %q contains a control character", name)
+			return fmt.Errorf("the file name (%s) contains a control character", errs.Shape(name))
 		}
 	}
 	return nil
@@ -175,7 +176,7 @@ func collect(src Source, max int) ([]Document, error) {
 			return nil, errs.Invalid(field, "documents[%d]: %v", i, err)
 		}
 		if d.Open == nil {
-			return nil, errs.Invalid(fmt.Sprintf("documents[%d]", i), "documents[%d] (%s) has no opener", i, d.Name)
+			return nil, errs.Invalid(fmt.Sprintf("documents[%d]", i), "documents[%d] has no opener", i)
 		}
 		key := strings.ToLower(d.Name)
 		if j, dup := seen[key]; dup {

@@ -3,7 +3,9 @@ package batch
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -95,36 +97,62 @@ type State struct {
 	URLs []secret.String
 }
 
-// SavedState is a State with its secrets in clear, to be stored (SECRET:
-// keep it like a password) and given back to Resume. It prints redacted;
-// only its JSON form carries the secrets.
+// SavedState is a State as it is stored (SECRET: keep it like a password)
+// and given back to Resume. Its JSON is its purpose, so it marshals the
+// key and the URLs in clear; every printed form — fmt's verbs, String,
+// GoString, slog — shows them redacted.
 type SavedState struct {
 	Record
-	Key  []byte   `json:"key" doc:"the session's AES-256 key, base64 (secret)"`
-	URLs []string `json:"uploadUrls" doc:"the pre-signed upload URL of each part, in order (secret)"`
+	Key  secret.Bytes    `json:"key" secret:"exported" doc:"the session's AES-256 key, base64"`
+	URLs []secret.String `json:"uploadUrls" secret:"exported" doc:"the pre-signed upload URL of each part, in order (each a credential)"`
 }
 
-// Export is the state with its secrets revealed.
+// MarshalJSON writes the secrets themselves: this is the export asked for.
+func (s SavedState) MarshalJSON() ([]byte, error) {
+	urls := make([]string, len(s.URLs))
+	for i, u := range s.URLs {
+		urls[i] = u.Reveal()
+	}
+	return json.Marshal(struct {
+		Record
+		Key  []byte   `json:"key"`
+		URLs []string `json:"uploadUrls"`
+	}{s.Record, s.Key.Reveal(), urls})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (s *SavedState) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Record
+		Key  []byte   `json:"key"`
+		URLs []string `json:"uploadUrls"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	s.Record, s.Key, s.URLs = raw.Record, secret.NewBytes(raw.Key), make([]secret.String, len(raw.URLs))
+	clear(raw.Key)
+	for i, u := range raw.URLs {
+		s.URLs[i] = secret.NewString(u)
+	}
+	return nil
+}
+
+// Export is the state as it is stored.
 func (s State) Export() *SavedState {
-	out := &SavedState{Record: s.Record, Key: append([]byte(nil), s.Key.Reveal()...), URLs: make([]string, len(s.URLs))}
-	for i, u := range s.URLs {
-		out.URLs[i] = u.Reveal()
-	}
-	return out
+	return &SavedState{Record: s.Record, Key: s.Key, URLs: append([]secret.String(nil), s.URLs...)}
 }
 
-// State wraps the secrets again.
+// State is the stored state as Resume takes it.
 func (s *SavedState) State() State {
-	out := State{Record: s.Record, Key: secret.NewBytes(s.Key), URLs: make([]secret.String, len(s.URLs))}
-	for i, u := range s.URLs {
-		out.URLs[i] = secret.NewString(u)
-	}
-	return out
+	return State{Record: s.Record, Key: s.Key, URLs: append([]secret.String(nil), s.URLs...)}
 }
 
-func (s SavedState) String() string             { return "batch.SavedState(" + secret.Redacted + ")" }
+func (s SavedState) String() string {
+	return "batch.SavedState{" + s.ReferenceNumber + ", key and upload URLs " + secret.Redacted + "}"
+}
 func (s SavedState) GoString() string           { return s.String() }
-func (s SavedState) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
+func (s SavedState) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
 func (s SavedState) LogValue() slog.Value       { return slog.StringValue(s.String()) }
 
 // validate checks a state's shape before anything is done with it, and

@@ -2,11 +2,15 @@ package ops
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"log/slog"
 
 	"github.com/ksefkit/ksefkit/core/batch"
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/invoice"
 	"github.com/ksefkit/ksefkit/core/ksef"
+	"github.com/ksefkit/ksefkit/core/secret"
 )
 
 // BatchSource names the documents of a batch: a directory, files, or (for
@@ -122,6 +126,15 @@ type BatchResumeInput struct {
 	BatchRun
 }
 
+// An input holding a batch's state prints it redacted (its JSON, sent to
+// the core on purpose, carries it).
+func (in BatchResumeInput) String() string {
+	return "BatchResumeInput{" + in.ReferenceNumber + ", state " + secret.Redacted + "}"
+}
+func (in BatchResumeInput) GoString() string           { return in.String() }
+func (in BatchResumeInput) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, in.String()) }
+func (in BatchResumeInput) LogValue() slog.Value       { return slog.StringValue(in.String()) }
+
 // BatchRefInput names a batch of this client.
 type BatchRefInput struct {
 	ReferenceNumber string `json:"referenceNumber"`
@@ -169,7 +182,6 @@ func init() {
 				return nil, errs.Invalid("state", "give a state or a referenceNumber, not both")
 			case in.State != nil:
 				st = in.State.State()
-				clear(in.State.Key)
 			case in.ReferenceNumber != "":
 				b, err := c.Batches().Get(in.ReferenceNumber)
 				if err != nil {
