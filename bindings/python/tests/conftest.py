@@ -51,7 +51,9 @@ class Sim:
 STREAMS_REASON = "streams across the step boundary: stream-infra"
 
 
-def skip_without_streams() -> None:
+@pytest.fixture
+def needs_streams() -> None:
+    """Skips the test on the wasm backend (see STREAMS_REASON)."""
     import ksefkit
     if ksefkit.backend() == "wasm":
         pytest.skip(STREAMS_REASON)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import skip_without_streams
 
 import ksefkit
 
@@ -31,9 +30,9 @@ def check(report, want, sim):
     assert len(report.parts) >= 3
 
 
+@pytest.mark.usefixtures("needs_streams")
 @pytest.mark.parametrize("compression", ["Zip", "TarGz"])
 def test_batch_send(authed, sim, tmp_path, compression):
-    skip_without_streams()
     docs = invoices(sim, 100)
     docs.append(("dup-of-FV-0005.xml", docs[4][1]))
     no_currency = sim.sample("fa3", sellerNip=sim.nip, number=uuid.uuid4().hex)
@@ -55,8 +54,8 @@ def test_batch_send(authed, sim, tmp_path, compression):
     assert isinstance(bad.error, ksefkit.InputError)
 
 
+@pytest.mark.usefixtures("needs_streams")
 def test_batch_resume_from_state_file(authed, sim, tmp_path):
-    skip_without_streams()
     docs = invoices(sim, 30)
     state = tmp_path / "batch.json"
     sim.add_faults("PUT /storage#2=expired")
