@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -50,6 +51,10 @@ var hostileKinds = []FaultKind{
 }
 
 func init() { faultKinds = append(faultKinds, hostileKinds...) }
+
+// HostileFaultKinds lists the hostile kinds, so that client suites can
+// check they cover every one.
+func HostileFaultKinds() []FaultKind { return slices.Clone(hostileKinds) }
 
 // Defaults of the hostile kinds' parameters.
 const (
