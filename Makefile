@@ -64,7 +64,7 @@ deps-debian:
 demo: build $(C_BIN)/token_auth
 	./build/scripts/demo.sh
 
-test: deps go-build docs-check header-check lint go-test go-race test-c test-glibc-floor test-install \
+test: deps go-build docs-check header-check lint go-test go-race fuzz-smoke test-c test-glibc-floor test-install \
 	test-python test-node test-aarch64
 	@echo "all test suites passed"
 
