@@ -2,7 +2,8 @@
 #   make fuzz        → every fuzz target of the module (found with go test
 #                      -list, so new targets need no edit here), FUZZTIME each
 #                      (default 60s); execs per target are printed
-#   make fuzz-smoke  → the same for FUZZ_SMOKE_TIME each (part of make test)
+#   make fuzz-smoke  → the same for FUZZ_SMOKE_TIME each (part of make test),
+#                      two targets at a time with one worker each
 GO    ?= go
 BUILD ?= build
 
@@ -16,4 +17,4 @@ fuzz:
 	GO=$(GO) FUZZTIME=$(FUZZTIME) FUZZLOG_DIR=$(BUILD)/fuzz sh mk/fuzz.sh $(FUZZ_PKGS)
 
 fuzz-smoke:
-	GO=$(GO) FUZZTIME=$(FUZZ_SMOKE_TIME) FUZZLOG_DIR=$(BUILD)/fuzz-smoke sh mk/fuzz.sh $(FUZZ_PKGS)
+	GO=$(GO) FUZZTIME=$(FUZZ_SMOKE_TIME) FUZZJOBS=2 FUZZPARALLEL=1 FUZZLOG_DIR=$(BUILD)/fuzz-smoke sh mk/fuzz.sh $(FUZZ_PKGS)
