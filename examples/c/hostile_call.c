@@ -24,19 +24,12 @@ int main(int argc, char **argv) {
     char cfg[1024];
     snprintf(cfg, sizeof cfg, "{\"baseUrl\":\"%s\",\"totalTimeoutMs\":%s,\"requestTimeoutMs\":%s,\"backoffMs\":10}",
              argv[1], argv[4], argv[5]);
-    ksef_client_t client = 0;
-    char *out = NULL;
-    size_t out_len = 0;
-    int rc = ksef_client_new(cfg, strlen(cfg), &client, &out, &out_len);
-    if (rc != KSEF_OK) {
-        fprintf(stderr, "client: rc=%d %s\n", rc, out);
-        ksef_free(out);
-        return 2;
-    }
-    ksef_free(out);
+    ksef_client_t client = client_from(cfg);
+    if (!client) return 2;
     char in[2048];
     snprintf(in, sizeof in, "{\"nip\":\"%s\",\"token\":\"%s\"}", argv[2], argv[3]);
-    out = call_op(client, "auth.token", in, &rc);
+    int rc;
+    char *out = call_op(client, "auth.token", in, &rc);
     printf("%s\n", out ? out : "(no envelope)");
     ksef_free(out);
     ksef_client_free(client);

@@ -51,12 +51,8 @@ static void expect(const char *what, int rc, int want_rc, char *out, size_t len,
 }
 
 static ksef_client_t new_client(const char *cfg) {
-    ksef_client_t c = 0;
-    char *out = NULL;
-    size_t len = 0;
-    int rc = ksef_client_new(cfg, strlen(cfg), &c, &out, &len);
-    CHECK(rc == KSEF_OK && c != 0, "client_new(%s): rc=%d %s", cfg, rc, out);
-    ksef_free(out);
+    ksef_client_t c = client_from(cfg);
+    CHECK(c != 0, "client_new(%s)", cfg);
     return c;
 }
 
