@@ -13,6 +13,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/ksef"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/core/transport"
 	"github.com/ksefkit/ksefkit/sim"
 )
@@ -88,7 +89,7 @@ func TestHostileServer(t *testing.T) {
 			runtime.ReadMemStats(&before)
 			start := time.Now()
 			_, err = c.AuthenticateWithToken(context.Background(), ksef.TokenAuth{
-				Token: tok.Token, Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}})
+				Token: secret.NewString(tok.Token), Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}})
 			took := time.Since(start)
 			runtime.ReadMemStats(&after)
 			if errs.CodeOf(err) != tc.Code {
