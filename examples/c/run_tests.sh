@@ -127,6 +127,14 @@ else
 		run "asan+ubsan: token_auth (C++)" "$SAN_BIN/token_auth_cpp" "$URL" "$NIP" "$TOKEN"
 		run "asan+ubsan: 8 threads share one client" "$SAN_BIN/test_capi" threads "$URL" "$NIP" "$TOKEN"
 		run "asan+ubsan: certificate auth" "$SAN_BIN/test_capi" xades "$URL" "$NIP"
+		for n in s1 s2 good fresh fresh2 l1 l2 l3 l4; do sample "san-$n" "$TMP/san-$n.xml"; done
+		sed 's#</P_2>#</P_2><NieMaTakiegoPola>x</NieMaTakiegoPola>#' "$TMP/san-good.xml" >"$TMP/san-bad.xml"
+		run "asan+ubsan: send_invoice" "$SAN_BIN/send_invoice" "$URL" "$NIP" "$TOKEN" "$TMP/san-s1.xml" "$TMP/san-s2.xml"
+		KSEF_TEST_FRESH="$TMP/san-fresh.xml" KSEF_TEST_FRESH2="$TMP/san-fresh2.xml" \
+			run "asan+ubsan: online sessions" "$SAN_BIN/test_capi" sessions "$URL" "$NIP" "$TOKEN" "$TMP/san-good.xml" "$TMP/san-bad.xml"
+		python3 -c 'import json,sys,urllib.request as u; u.urlopen(u.Request(sys.argv[1]+"/_sim/faults",data=json.dumps({"faults":["POST /sessions/online/{referenceNumber}/invoices#2+=drop-after:count=2"]}).encode(),method="POST",headers={"Content-Type":"application/json"})).read()' "$URL"
+		run "asan+ubsan: lost answers" "$SAN_BIN/test_capi" lost "$URL" "$NIP" "$TOKEN" "$TMP/san-l1.xml" "$TMP/san-l2.xml" "$TMP/san-l3.xml" "$TMP/san-l4.xml"
+		python3 -c 'import sys,urllib.request as u; u.urlopen(u.Request(sys.argv[1]+"/_sim/faults",method="DELETE")).read()' "$URL"
 		# LeakSanitizer reports any leak at exit: a few cycles are enough.
 		run "asan+lsan: no leaks over create/call/free cycles" "$SAN_BIN/test_capi" cycles 5 "$URL" "$NIP" "$TOKEN"
 		if KSEF_TEST_LEAK=1 "$SAN_BIN/test_capi" cycles 3 >"$TMP/out" 2>&1; then
