@@ -344,7 +344,7 @@ _deadline = threading.local()  # the _Deadline of the request this thread perfor
 
 
 def _watched(conn_class: Any) -> Any:
-    class Watched(conn_class):  # type: ignore[misc, valid-type]
+    class Watched(conn_class):  # type: ignore[misc]
         def connect(self) -> None:
             super().connect()
             d = getattr(_deadline, "current", None)
