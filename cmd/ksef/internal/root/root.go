@@ -15,6 +15,7 @@ import (
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/configcmd"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/iostreams"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/limitscmd"
+	"github.com/ksefkit/ksefkit/cmd/ksef/internal/onlinecmd"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/profilecmd"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/sessionscmd"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/simcmd"
@@ -62,6 +63,7 @@ Exit codes: 0 ok, 1 KSeF refused or failed, 2 usage or input, 3 authentication,
 		{"ksef", authcmd.NewCmd(f)},
 		{"ksef", sessionscmd.NewCmd(f)},
 		{"ksef", tokenscmd.NewCmd(f)},
+		{"ksef", onlinecmd.NewCmd(f)},
 		{"ksef", batchcmd.NewCmd(f)},
 		{"ksef", limitscmd.NewCmd(f)},
 		{"ksef", testdatacmd.NewCmd(f)},
