@@ -1,0 +1,235 @@
+package step
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"github.com/ksefkit/ksefkit/core/errs"
+)
+
+// StreamAnswer is the host's answer to open, read, create, write, list
+// and close events.
+type StreamAnswer struct {
+	// Offset: read — where the bytes beside the answer start; write — the
+	// bytes written so far.
+	Offset *int64 `json:"offset,omitempty"`
+	// EOF: read — nothing follows the bytes beside the answer.
+	EOF bool `json:"eof,omitempty"`
+	// Size: open — the file's size.
+	Size *int64 `json:"size,omitempty"`
+	// Names: list — the regular files directly in the directory.
+	Names    []string `json:"names,omitempty"`
+	Error    string   `json:"error,omitempty"`
+	Timeout  bool     `json:"timeout,omitempty"`
+	NotFound bool     `json:"notFound,omitempty"`
+}
+
+// failure is the error of a stream the host reported failing: a file
+// error for files (so fs.ErrNotExist and friends work), a transport error
+// for response bodies.
+type failure func(op string, a *StreamAnswer) error
+
+func fileFailure(path string) failure {
+	return func(op string, a *StreamAnswer) error {
+		if a.NotFound {
+			return &fs.PathError{Op: op, Path: path, Err: fs.ErrNotExist}
+		}
+		return &fs.PathError{Op: op, Path: path, Err: fmt.Errorf("host reported: %s", a.Error)}
+	}
+}
+
+func bodyFailure(route string) failure {
+	return func(_ string, a *StreamAnswer) error {
+		if a.Timeout {
+			return errs.New(errs.Timeout, "%s: host reported a timeout while reading the body: %s", route, a.Error)
+		}
+		return errs.New(errs.Transport, "%s: host reported while reading the body: %s", route, a.Error)
+	}
+}
+
+// answer decodes a stream answer, turning a reported failure into fail's
+// error. Bytes beside it are allowed only where want says so.
+func decodeAnswer(r reply, what string, wantData bool, fail failure) (*StreamAnswer, error) {
+	var a StreamAnswer
+	if err := json.Unmarshal(r.answer, &a); err != nil {
+		return nil, errs.Wrap(errs.InputInvalid, err, "host answer to a %s event", what)
+	}
+	if !wantData && len(r.data) > 0 {
+		return nil, errs.New(errs.InputInvalid, "the host answered a %s event with %d bytes beside the JSON; none belong there", what, len(r.data))
+	}
+	if a.Error != "" || a.NotFound {
+		return nil, fail(what, &a)
+	}
+	return &a, nil
+}
+
+// hostReader reads a stream the host holds — a response body, a file —
+// with read events of at most MaxChunk bytes, checking that every chunk
+// starts where the last ended.
+type hostReader struct {
+	op   *operation
+	ctx  context.Context // reads end with it
+	id   uint64
+	size int64 // -1: unknown
+	fail failure
+
+	off    int64  // bytes received
+	buf    []byte // received, not yet read
+	eof    bool
+	err    error
+	closed bool
+}
+
+func newHostReader(ctx context.Context, op *operation, id uint64, size int64, fail failure) *hostReader {
+	return &hostReader{op: op, ctx: ctx, id: id, size: size, fail: fail}
+}
+
+func (r *hostReader) Read(p []byte) (int, error) {
+	if r.closed {
+		return 0, errors.New("read of a closed host stream")
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if len(r.buf) == 0 && !r.eof && r.err == nil {
+		r.err = r.fill()
+	}
+	if len(r.buf) > 0 {
+		n := copy(p, r.buf)
+		r.buf = r.buf[n:]
+		return n, nil
+	}
+	if r.err != nil {
+		return 0, r.err
+	}
+	return 0, io.EOF
+}
+
+// fill asks the host for the next chunk. The bytes of the answer are the
+// engine's to give (ResumeData), so they are kept as they are.
+func (r *hostReader) fill() error {
+	limit := MaxChunk
+	if r.size >= 0 {
+		if r.off >= r.size {
+			// A file ends at the size its open answer stated: asking the
+			// host only to hear eof would cost a round trip per file.
+			r.eof = true
+			return nil
+		}
+		limit = int(min(int64(MaxChunk), r.size-r.off))
+	}
+	a, err := r.op.ask(r.ctx, event{Kind: "read", Stream: r.id, Offset: offset(r.off), Max: limit}, nil)
+	if err != nil {
+		return errs.FromContext(err, "reading a stream of the host")
+	}
+	ans, err := decodeAnswer(a, "read", true, r.fail)
+	if err != nil {
+		return err
+	}
+	switch {
+	case ans.Offset == nil || *ans.Offset != r.off:
+		return errs.New(errs.InputInvalid, "the host answered a read at offset %d with bytes from another offset (a chunk lost or repeated)", r.off)
+	case len(a.data) > limit:
+		return errs.New(errs.InputInvalid, "the host answered a read of at most %d bytes with %d", limit, len(a.data))
+	case len(a.data) == 0 && !ans.EOF:
+		return errs.New(errs.InputInvalid, "the host answered a read with no bytes and no eof")
+	}
+	r.off += int64(len(a.data))
+	r.buf, r.eof = a.data, ans.EOF
+	return nil
+}
+
+// Len is what is left to read when the size is known (a file): readers
+// size their buffers by it.
+func (r *hostReader) Len() int {
+	if r.size < 0 {
+		return 512
+	}
+	return int(max(r.size-r.off, 0)) + len(r.buf)
+}
+
+// Close tells the host to drop the stream (a response body not read to
+// its end is aborted).
+func (r *hostReader) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed, r.buf = true, nil
+	r.op.tell(event{Kind: "close", Stream: r.id})
+	return nil
+}
+
+// hostWriter writes a file the host creates, in write events of at most
+// MaxChunk bytes.
+type hostWriter struct {
+	op   *operation
+	ctx  context.Context
+	id   uint64
+	fail failure
+
+	buf    []byte
+	off    int64 // bytes the host has written
+	err    error
+	closed bool
+}
+
+func (w *hostWriter) Write(p []byte) (int, error) {
+	if w.closed {
+		return 0, errors.New("write to a closed host stream")
+	}
+	n := 0
+	for w.err == nil && len(p) > 0 {
+		k := min(len(p), MaxChunk-len(w.buf))
+		w.buf = append(w.buf, p[:k]...)
+		p, n = p[k:], n+k
+		if len(w.buf) == MaxChunk {
+			w.err = w.flush()
+		}
+	}
+	return n, w.err
+}
+
+func (w *hostWriter) flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	a, err := w.op.ask(w.ctx, event{Kind: "write", Stream: w.id, Offset: offset(w.off)}, w.buf)
+	if err != nil {
+		return errs.FromContext(err, "writing a file of the host")
+	}
+	ans, err := decodeAnswer(a, "write", false, w.fail)
+	if err != nil {
+		return err
+	}
+	if want := w.off + int64(len(w.buf)); ans.Offset == nil || *ans.Offset != want {
+		return errs.New(errs.InputInvalid, "the host answered a write ending at %d with another offset (a chunk lost or repeated)", want)
+	}
+	w.off += int64(len(w.buf))
+	w.buf = w.buf[:0]
+	return nil
+}
+
+// Close writes what is buffered and closes the file; an error of either
+// (the host could not flush it) is the file's.
+func (w *hostWriter) Close() error {
+	if w.closed {
+		return w.err
+	}
+	w.closed = true
+	if w.err == nil {
+		w.err = w.flush()
+	}
+	a, err := w.op.ask(w.op.ctx, event{Kind: "close", Stream: w.id}, nil)
+	if w.err != nil {
+		return w.err
+	}
+	if err != nil {
+		return errs.FromContext(err, "closing a file of the host")
+	}
+	_, w.err = decodeAnswer(a, "close", false, w.fail)
+	return w.err
+}
