@@ -114,7 +114,7 @@ func ksef_call(client C.ksef_client_t, op *C.ksef_cstr, op_len C.size_t, in *C.k
 // performs no I/O and never sleeps; it runs the operation until it needs
 // the outside world and stores that need as an event in *out:
 //
-//	{"kind":"http","op":7,"http":{"method":"POST","url":"...",
+//	{"kind":"http","op":7,"req":1,"http":{"method":"POST","url":"...",
 //	  "headers":{"Content-Type":"application/json"},"body":"<base64>",
 //	  "timeoutMs":60000,"maxBodyBytes":67108864}}
 //	{"kind":"sleep","op":7,"ms":250}
@@ -129,8 +129,47 @@ func ksef_call(client C.ksef_client_t, op *C.ksef_cstr, op_len C.size_t, in *C.k
 // and its id becomes invalid. Returns KSEF_EFAILED when the done envelope
 // is an error, KSEF_OK for every other event.
 //
+// Operations whose bodies stream (batch part uploads, export downloads)
+// fail under ksef_start with a transport error; start them with
+// ksef_start_with and {"streams":true}. The library reads and writes the
+// files operations name itself, under ksef_start as under ksef_call.
+//
 //export ksef_start
 func ksef_start(client C.ksef_client_t, op *C.ksef_cstr, op_len C.size_t, in *C.ksef_cstr, in_len C.size_t, out **C.char, out_len *C.size_t) (rc C.int) {
+	return ksef_start_with(client, op, op_len, in, in_len, nil, 0, out, out_len)
+}
+
+// ksef_start_with is ksef_start for a host that says what it can do, in
+// options (JSON; length 0 means {}):
+//
+//	{"streams":true}   the host streams bodies: an http event may carry
+//	                   "bodyLength":N instead of "body" (answer
+//	                   {"pull":true,"offset":K} to get the next "body" event
+//	                   with up to 1 MiB beside it, K = bytes received so far;
+//	                   answer the last one, or any, with the response), and
+//	                   "streamResponse":true (answer status and headers
+//	                   only, keep the body, answer "read" events with
+//	                   ksef_resume_data and the bytes; drop it on "close")
+//	{"progress":true}  any event may carry "progress":{"stage":"upload",
+//	                   "done":2,"total":5,"bytes":...,"bytesTotal":...}, and
+//	                   {"kind":"progress",...} events (answer {}) come at
+//	                   most every 100 ms while nothing else does; done
+//	                   carries the last one
+//	{"native":true}    the library performs HTTP, waits and file access
+//	                   itself, as in ksef_call; the only events are progress
+//	                   and done: ksef_call with progress. ksef_resume
+//	                   (answer {}) blocks until the next one; ksef_cancel
+//	                   from another thread ends it.
+//
+// When an event's JSON has "dataLen":N, N bytes travel beside it: fetch
+// them with ksef_event_data before the next ksef_resume. Every chunk event
+// states its "offset"; the library checks the offsets the host states, so
+// a chunk lost or repeated fails the exchange (the host gets a "close"
+// event for it). The whole protocol, every event and answer: docs/step.md.
+// Unknown option fields are an input.invalid error.
+//
+//export ksef_start_with
+func ksef_start_with(client C.ksef_client_t, op *C.ksef_cstr, op_len C.size_t, in *C.ksef_cstr, in_len C.size_t, options *C.ksef_cstr, options_len C.size_t, out **C.char, out_len *C.size_t) (rc C.int) {
 	defer recoverInto(&rc, out, out_len)
 	if code, ok := checkOut(out, out_len); !ok {
 		return code
@@ -139,7 +178,11 @@ func ksef_start(client C.ksef_client_t, op *C.ksef_cstr, op_len C.size_t, in *C.
 	if env != nil {
 		return reply(out, out_len, code, env)
 	}
-	ev := br.Start(uint64(client), name, data)
+	opts, code, env := input(options, options_len, "options")
+	if env != nil {
+		return reply(out, out_len, code, env)
+	}
+	ev := br.StartWith(uint64(client), name, data, opts)
 	return reply(out, out_len, eventCode(ev), ev)
 }
 
@@ -150,16 +193,55 @@ func ksef_start(client C.ksef_client_t, op *C.ksef_cstr, op_len C.size_t, in *C.
 //
 //export ksef_resume
 func ksef_resume(op_id C.ksef_op_t, answer *C.ksef_cstr, answer_len C.size_t, out **C.char, out_len *C.size_t) (rc C.int) {
+	return ksef_resume_data(op_id, answer, answer_len, nil, 0, out, out_len)
+}
+
+// ksef_resume_data is ksef_resume with data_len raw bytes (any bytes, not
+// text) beside the answer: the chunk a "read" event asked for, at most its
+// "max". The library copies them during the call.
+//
+//export ksef_resume_data
+func ksef_resume_data(op_id C.ksef_op_t, answer *C.ksef_cstr, answer_len C.size_t, data *C.ksef_cstr, data_len C.size_t, out **C.char, out_len *C.size_t) (rc C.int) {
 	defer recoverInto(&rc, out, out_len)
 	if code, ok := checkOut(out, out_len); !ok {
 		return code
 	}
-	data, code, env := input(answer, answer_len, "answer")
+	a, code, env := input(answer, answer_len, "answer")
 	if env != nil {
 		return reply(out, out_len, code, env)
 	}
-	ev := br.Resume(uint64(op_id), data)
+	if data == nil && data_len != 0 {
+		return reply(out, out_len, KSEF_EINVAL, ops.ErrorEnvelope(errs.Invalid("data", "data is NULL with length %d", uint64(data_len))))
+	}
+	var b []byte
+	if data_len > 0 {
+		b = C.GoBytes(unsafe.Pointer(data), C.int(data_len))
+	}
+	ev := br.ResumeData(uint64(op_id), a, b)
 	return reply(out, out_len, eventCode(ev), ev)
+}
+
+// ksef_event_data stores in *out (malloc'ed, free with ksef_free; NUL
+// added, not counted) the bytes beside the last event of operation op_id —
+// "dataLen" of them; *out is NULL and *out_len 0 when it has none. They can
+// be fetched until the operation is resumed or canceled. Returns KSEF_OK,
+// or KSEF_EHANDLE (an unknown op_id, or one that holds no event) with an
+// envelope in *out.
+//
+//export ksef_event_data
+func ksef_event_data(op_id C.ksef_op_t, out **C.char, out_len *C.size_t) (rc C.int) {
+	defer recoverInto(&rc, out, out_len)
+	if code, ok := checkOut(out, out_len); !ok {
+		return code
+	}
+	b, err := br.EventData(uint64(op_id))
+	if err != nil {
+		return reply(out, out_len, KSEF_EHANDLE, ops.ErrorEnvelope(err))
+	}
+	if len(b) == 0 {
+		return KSEF_OK
+	}
+	return reply(out, out_len, KSEF_OK, b)
 }
 
 // ksef_cancel abandons operation op_id and stores its final "done" event

@@ -51,5 +51,9 @@
 // STEP/RESUME. ksef_call performs HTTP itself (TLS verification on,
 // proxies from the environment). Hosts with their own event loop may use
 // ksef_start/ksef_resume instead: the library then returns events asking
-// the host to perform HTTP requests or to wait, see ksef_start.
+// the host to perform HTTP requests or to wait, see ksef_start;
+// ksef_start_with adds streamed bodies (raw bytes beside the JSON, through
+// ksef_event_data and ksef_resume_data), progress reports, and progress for
+// callers that let the library do the I/O ({"native":true}) — the C way to
+// a progress bar without callbacks. The protocol in full: docs/step.md.
 package main

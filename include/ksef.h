@@ -67,7 +67,11 @@ extern "C" {
  * STEP/RESUME. ksef_call performs HTTP itself (TLS verification on,
  * proxies from the environment). Hosts with their own event loop may use
  * ksef_start/ksef_resume instead: the library then returns events asking
- * the host to perform HTTP requests or to wait, see ksef_start.
+ * the host to perform HTTP requests or to wait, see ksef_start;
+ * ksef_start_with adds streamed bodies (raw bytes beside the JSON, through
+ * ksef_event_data and ksef_resume_data), progress reports, and progress for
+ * callers that let the library do the I/O ({"native":true}) — the C way to
+ * a progress bar without callbacks. The protocol in full: docs/step.md.
  */
 
 /* ---- Return codes ---- */
@@ -179,7 +183,7 @@ int ksef_call(ksef_client_t client,
  * performs no I/O and never sleeps; it runs the operation until it needs
  * the outside world and stores that need as an event in *out:
  *
- *     {"kind":"http","op":7,"http":{"method":"POST","url":"...",
+ *     {"kind":"http","op":7,"req":1,"http":{"method":"POST","url":"...",
  *       "headers":{"Content-Type":"application/json"},"body":"<base64>",
  *       "timeoutMs":60000,"maxBodyBytes":67108864}}
  *     {"kind":"sleep","op":7,"ms":250}
@@ -193,6 +197,11 @@ int ksef_call(ksef_client_t client,
  * answer {"error":"answer exceeds ...","tooLarge":true,"status":200}. "done" ends the operation
  * and its id becomes invalid. Returns KSEF_EFAILED when the done envelope
  * is an error, KSEF_OK for every other event.
+ *
+ * Operations whose bodies stream (batch part uploads, export downloads)
+ * fail under ksef_start with a transport error; start them with
+ * ksef_start_with and {"streams":true}. The library reads and writes the
+ * files operations name itself, under ksef_start as under ksef_call.
  */
 int ksef_start(ksef_client_t client,
                const char *op,
@@ -201,6 +210,46 @@ int ksef_start(ksef_client_t client,
                size_t in_len,
                char **out,
                size_t *out_len);
+
+/*
+ * ksef_start_with is ksef_start for a host that says what it can do, in
+ * options (JSON; length 0 means {}):
+ *
+ *     {"streams":true}   the host streams bodies: an http event may carry
+ *                        "bodyLength":N instead of "body" (answer
+ *                        {"pull":true,"offset":K} to get the next "body" event
+ *                        with up to 1 MiB beside it, K = bytes received so far;
+ *                        answer the last one, or any, with the response), and
+ *                        "streamResponse":true (answer status and headers
+ *                        only, keep the body, answer "read" events with
+ *                        ksef_resume_data and the bytes; drop it on "close")
+ *     {"progress":true}  any event may carry "progress":{"stage":"upload",
+ *                        "done":2,"total":5,"bytes":...,"bytesTotal":...}, and
+ *                        {"kind":"progress",...} events (answer {}) come at
+ *                        most every 100 ms while nothing else does; done
+ *                        carries the last one
+ *     {"native":true}    the library performs HTTP, waits and file access
+ *                        itself, as in ksef_call; the only events are progress
+ *                        and done: ksef_call with progress. ksef_resume
+ *                        (answer {}) blocks until the next one; ksef_cancel
+ *                        from another thread ends it.
+ *
+ * When an event's JSON has "dataLen":N, N bytes travel beside it: fetch
+ * them with ksef_event_data before the next ksef_resume. Every chunk event
+ * states its "offset"; the library checks the offsets the host states, so
+ * a chunk lost or repeated fails the exchange (the host gets a "close"
+ * event for it). The whole protocol, every event and answer: docs/step.md.
+ * Unknown option fields are an input.invalid error.
+ */
+int ksef_start_with(ksef_client_t client,
+                    const char *op,
+                    size_t op_len,
+                    const char *in,
+                    size_t in_len,
+                    const char *options,
+                    size_t options_len,
+                    char **out,
+                    size_t *out_len);
 
 /*
  * ksef_resume answers the event operation op_id waits on (see ksef_start)
@@ -213,6 +262,29 @@ int ksef_resume(ksef_op_t op_id,
                 size_t answer_len,
                 char **out,
                 size_t *out_len);
+
+/*
+ * ksef_resume_data is ksef_resume with data_len raw bytes (any bytes, not
+ * text) beside the answer: the chunk a "read" event asked for, at most its
+ * "max". The library copies them during the call.
+ */
+int ksef_resume_data(ksef_op_t op_id,
+                     const char *answer,
+                     size_t answer_len,
+                     const char *data,
+                     size_t data_len,
+                     char **out,
+                     size_t *out_len);
+
+/*
+ * ksef_event_data stores in *out (malloc'ed, free with ksef_free; NUL
+ * added, not counted) the bytes beside the last event of operation op_id —
+ * "dataLen" of them; *out is NULL and *out_len 0 when it has none. They can
+ * be fetched until the operation is resumed or canceled. Returns KSEF_OK,
+ * or KSEF_EHANDLE (an unknown op_id, or one that holds no event) with an
+ * envelope in *out.
+ */
+int ksef_event_data(ksef_op_t op_id, char **out, size_t *out_len);
 
 /*
  * ksef_cancel abandons operation op_id and stores its final "done" event

@@ -162,7 +162,7 @@ func ksefCall(client uint64, op string, input string) (res uint64) {
 }
 
 // ksef_start begins an operation under the step/resume driver and returns
-// its first event ({"kind":"http"|"sleep"|"done",…}).
+// its first event ({"kind":"http"|"sleep"|"file"|"done",…}).
 //
 //go:wasmexport ksef_start
 func ksefStart(client uint64, op string, input string) (res uint64) {
@@ -172,6 +172,20 @@ func ksefStart(client uint64, op string, input string) (res uint64) {
 		}
 	}()
 	return pack(b.Start(client, strings.Clone(op), []byte(input)))
+}
+
+// ksef_start_with is ksef_start with the host's step options (JSON:
+// {"streams":true,"progress":true}; docs/step.md). With streams, files are
+// streamed through open/read/create/write/list/close events.
+//
+//go:wasmexport ksef_start_with
+func ksefStartWith(client uint64, op string, input string, options string) (res uint64) {
+	defer func() {
+		if r := recover(); r != nil {
+			res = pack(internalEvent("ksef_start_with", 0, r))
+		}
+	}()
+	return pack(b.StartWith(client, strings.Clone(op), []byte(input), []byte(options)))
 }
 
 // ksef_resume answers the event operation opID waits on and returns its
@@ -185,6 +199,38 @@ func ksefResume(opID uint64, answer string) (res uint64) {
 		}
 	}()
 	return pack(b.Resume(opID, []byte(answer)))
+}
+
+// ksef_resume_data is ksef_resume with raw bytes beside the answer (the
+// chunk a read event asked for); both are copied before the call returns.
+//
+//go:wasmexport ksef_resume_data
+func ksefResumeData(opID uint64, answer string, data string) (res uint64) {
+	defer func() {
+		if r := recover(); r != nil {
+			res = pack(internalEvent("ksef_resume_data", opID, r))
+		}
+	}()
+	return pack(b.ResumeData(opID, []byte(answer), []byte(data)))
+}
+
+// ksef_event_data returns the bytes beside operation opID's last event
+// (its "dataLen"), packed like every result — length 0 when there are none
+// or the operation holds no event. The buffer is the operation's own, not
+// a copy: copy it out before the next resume or cancel, then ksef_free it.
+//
+//go:wasmexport ksef_event_data
+func ksefEventData(opID uint64) (res uint64) {
+	defer func() {
+		if r := recover(); r != nil {
+			res = pack(nil)
+		}
+	}()
+	d, err := b.EventData(opID)
+	if err != nil {
+		return pack(nil)
+	}
+	return pack(d)
 }
 
 // ksef_cancel unwinds operation opID and returns its final event.

@@ -111,16 +111,39 @@ func (b *Bridge) Call(ctx context.Context, clientID uint64, op string, input []b
 // Start begins an operation under the step/resume driver and returns its
 // first event.
 func (b *Bridge) Start(clientID uint64, op string, input []byte) []byte {
+	return b.StartWith(clientID, op, input, nil)
+}
+
+// StartWith is Start with the host's step options (JSON, step.Options;
+// empty: none).
+func (b *Bridge) StartWith(clientID uint64, op string, input, options []byte) []byte {
+	opts, err := step.ParseOptions(options)
+	if err != nil {
+		return startError(err)
+	}
 	c, err := b.client(clientID)
 	if err != nil {
-		ev, _ := json.Marshal(map[string]any{"kind": "done", "op": 0, "envelope": json.RawMessage(ops.ErrorEnvelope(err))})
-		return ev
+		return startError(err)
 	}
-	return b.engine.Start(c, op, input)
+	return b.engine.StartWith(c, op, input, opts)
+}
+
+func startError(err error) []byte {
+	ev, _ := json.Marshal(map[string]any{"kind": "done", "op": 0, "envelope": json.RawMessage(ops.ErrorEnvelope(err))})
+	return ev
 }
 
 // Resume answers the event an operation waits on.
 func (b *Bridge) Resume(opID uint64, answer []byte) []byte { return b.engine.Resume(opID, answer) }
+
+// ResumeData answers with bytes beside the answer; the bridge keeps data.
+func (b *Bridge) ResumeData(opID uint64, answer, data []byte) []byte {
+	return b.engine.ResumeData(opID, answer, data)
+}
+
+// EventData returns the bytes beside an operation's last event (valid
+// until it is resumed or canceled).
+func (b *Bridge) EventData(opID uint64) ([]byte, error) { return b.engine.EventData(opID) }
 
 // Cancel unwinds an operation.
 func (b *Bridge) Cancel(opID uint64) []byte { return b.engine.Cancel(opID) }
