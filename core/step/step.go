@@ -469,13 +469,14 @@ type reporter struct {
 
 	mu     sync.Mutex
 	latest progress.Event
-	fresh  bool
+	any    bool // a report was made
+	fresh  bool // … that the host has not seen
 	shown  time.Time
 }
 
 func (r *reporter) report(ev progress.Event) {
 	r.mu.Lock()
-	r.latest, r.fresh = ev, true
+	r.latest, r.any, r.fresh = ev, true, true
 	r.mu.Unlock()
 	select {
 	case r.ready <- struct{}{}:
@@ -484,15 +485,22 @@ func (r *reporter) report(ev progress.Event) {
 }
 
 // take returns the latest report the host has not seen, if the interval
-// since the last one has passed (or force), else how long until it has.
-func (r *reporter) take(force bool) (*progress.Event, time.Duration) {
+// since the last one has passed, else how long until it has. With final
+// (the done event) it returns the latest report even if the host has seen
+// it: done always states where the operation ended.
+func (r *reporter) take(final bool) (*progress.Event, time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if final && r.any {
+		r.fresh = false
+		ev := r.latest
+		return &ev, 0
+	}
 	if !r.fresh {
 		return nil, 0
 	}
 	now := time.Now()
-	if wait := r.interval - now.Sub(r.shown); !force && wait > 0 {
+	if wait := r.interval - now.Sub(r.shown); wait > 0 {
 		return nil, wait
 	}
 	r.fresh, r.shown = false, now
