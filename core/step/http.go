@@ -221,7 +221,7 @@ func (x *exchange) response(ctx context.Context, a *HTTPAnswer) (*transport.Resp
 		// The host keeps the body as stream x.id until the core closes it.
 		return &transport.Response{Status: a.Status, Header: hdr, Stream: newHostReader(ctx, x.op, x.id, -1, bodyFailure(route))}, nil
 	}
-	x.open = false // a held answer: nothing of the exchange stays with the host
+	x.open = false                             // a held answer: nothing of the exchange stays with the host
 	if b64.DecodedLen(len(a.Body)) > limit+2 { // +2: padding
 		return nil, transport.TooLarge(route, limit, a.Status)
 	}
