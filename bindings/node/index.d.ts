@@ -350,7 +350,23 @@ export declare class Invoices {
 /** A batch's documents: a directory (its *.xml files), paths, or small inputs given whole. */
 export type BatchFiles = string | string[] | { name: string; data: Uint8Array | string }[];
 
-export interface BatchRunOptions extends CallOptions {
+/** A progress report of a long operation (counters are totals so far). */
+export interface Progress {
+  /** batch: pack, open, upload, close, process, upo */
+  stage: string;
+  done: number;
+  total?: number;
+  bytes?: number;
+  bytesTotal?: number;
+  detail?: string;
+}
+
+export interface ProgressOptions {
+  /** called with each progress report (at most every 100 ms, and the last one at the end) */
+  onProgress?: (progress: Progress) => void;
+}
+
+export interface BatchRunOptions extends CallOptions, ProgressOptions {
   /** wait for KSeF's processing (default true); false returns once the session is closed */
   wait?: boolean;
   /** download the session UPO (default true) */
@@ -401,7 +417,7 @@ export declare class SavedBatchState {
 }
 
 export declare class Batch {
-  /** One batch session: check, pack, encrypt, upload, close, wait (progress events come with the core's stream support). */
+  /** One batch session: check, pack, encrypt, upload, close, wait; onProgress follows it. */
   send(files: BatchFiles, options?: BatchSendOptions): Promise<BatchReport>;
   /** Go on with an interrupted batch: only the missing parts are uploaded. */
   resume(files: BatchFiles, options?: BatchRunOptions & { state?: SavedBatchState | string | object; referenceNumber?: string }): Promise<BatchReport>;

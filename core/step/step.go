@@ -91,6 +91,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -187,6 +188,10 @@ type operation struct {
 	calls  chan *call
 	prog   *reporter // nil: nobody watches
 	ids    atomic.Uint64
+
+	// held is a done event waiting behind the progress reports of stages
+	// that ended unseen; only the thread driving the operation touches it.
+	held *call
 
 	// Guarded by Engine.mu.
 	state   state
@@ -369,6 +374,11 @@ func (e *Engine) Cancel(id uint64) []byte {
 	op.state, op.pending, op.data = running, nil, nil
 	e.mu.Unlock()
 	op.cancel()
+	if c := op.held; c != nil { // it had finished; its last reports go unseen
+		op.held = nil
+		e.finish(op)
+		return marshal(c.ev)
+	}
 	for {
 		c := <-op.calls
 		if c.ev.Kind == "done" {
@@ -391,6 +401,10 @@ func (e *Engine) InFlight() int {
 // goroutines or, when the host watches progress and nothing else comes, a
 // progress event of its own once the interval has passed.
 func (e *Engine) advance(op *operation) []byte {
+	if c := op.held; c != nil {
+		op.held = nil
+		return e.deliver(op, c)
+	}
 	if op.prog == nil {
 		return e.deliver(op, <-op.calls)
 	}
@@ -429,6 +443,14 @@ func (e *Engine) advance(op *operation) []byte {
 // goroutine, records what the operation now waits for, so the state always
 // matches the last event the host saw.
 func (e *Engine) deliver(op *operation, c *call) []byte {
+	if op.prog != nil && c.ev.Kind == "done" {
+		if p := op.prog.ended(); p != nil {
+			// The last report of every stage is shown: those still unseen
+			// come first, each as a progress event, and done after them.
+			op.held = c
+			c = &call{ev: event{Kind: "progress", Op: op.id, Progress: p}, reply: make(chan reply, 1)}
+		}
+	}
 	if op.prog != nil && c.ev.Progress == nil {
 		c.ev.Progress, _ = op.prog.take(c.ev.Kind == "done")
 	}
@@ -462,20 +484,32 @@ func doneError(id uint64, err error) []byte {
 }
 
 // reporter keeps the latest progress report of an operation until the host
-// sees it. Workflows never wait for it: report only stores and signals.
+// sees it, and the last report of each stage that ended before the host saw
+// it (a bar must not stop at "part 1 of 7" because the upload was quick).
+// Workflows never wait for it: report only stores and signals.
 type reporter struct {
 	interval time.Duration
 	ready    chan struct{} // a fresh report (capacity 1)
 
 	mu     sync.Mutex
+	stages []progress.Event // last reports of ended stages, unseen, oldest first
 	latest progress.Event
 	any    bool // a report was made
 	fresh  bool // … that the host has not seen
 	shown  time.Time
 }
 
+// maxStages bounds the unseen reports of ended stages (the oldest go).
+const maxStages = 16
+
 func (r *reporter) report(ev progress.Event) {
 	r.mu.Lock()
+	if r.fresh && r.latest.Stage != ev.Stage {
+		if len(r.stages) == maxStages {
+			r.stages = slices.Delete(r.stages, 0, 1)
+		}
+		r.stages = append(r.stages, r.latest)
+	}
 	r.latest, r.any, r.fresh = ev, true, true
 	r.mu.Unlock()
 	select {
@@ -491,6 +525,9 @@ func (r *reporter) report(ev progress.Event) {
 func (r *reporter) take(final bool) (*progress.Event, time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if p := r.popStage(); p != nil {
+		return p, 0
+	}
 	if final && r.any {
 		r.fresh = false
 		ev := r.latest
@@ -506,6 +543,23 @@ func (r *reporter) take(final bool) (*progress.Event, time.Duration) {
 	r.fresh, r.shown = false, now
 	ev := r.latest
 	return &ev, 0
+}
+
+// ended returns the oldest unseen report of an ended stage, if any.
+func (r *reporter) ended() *progress.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.popStage()
+}
+
+func (r *reporter) popStage() *progress.Event {
+	if len(r.stages) == 0 {
+		return nil
+	}
+	ev := r.stages[0]
+	r.stages = slices.Delete(r.stages, 0, 1)
+	r.shown = time.Now()
+	return &ev
 }
 
 // clock tells real time and turns waits into sleep events.

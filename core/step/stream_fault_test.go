@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -348,6 +349,41 @@ func TestProgress(t *testing.T) {
 	for i := 1; i < len(seen); i++ {
 		if seen[i].Done < seen[i-1].Done {
 			t.Fatalf("reports out of order: %+v", seen)
+		}
+	}
+}
+
+// TestEveryStageShown: the last report of a stage reaches the host even
+// when the stage ended within one interval, before done.
+func TestEveryStageShown(t *testing.T) {
+	e := &step.Engine{ProgressInterval: time.Hour, Table: job(func(ctx context.Context) (string, error) {
+		for _, stage := range []string{"pack", "upload", "close"} {
+			for i := 1; i <= 5; i++ {
+				progress.Report(ctx, progress.Event{Stage: stage, Done: int64(i), Total: 5})
+			}
+		}
+		return "ok", nil
+	})}
+	noLeaks(t, e)
+	var seen []string
+	h := &steptest.Host{Progress: func(p progress.Event) { seen = append(seen, p.Stage+"="+strconv.FormatInt(p.Done, 10)) }}
+	ev, err := h.Run(steptest.Engine{E: e}, e.StartWith(nil, "job", nil, step.Options{Progress: true}))
+	if err != nil || result(t, ev) != "ok" {
+		t.Fatal(err)
+	}
+	// The first report may come alone, before the others are made.
+	if got := strings.Join(seen, " "); !strings.HasSuffix(got, "pack=5 upload=5 close=5") {
+		t.Fatalf("reports %s", got)
+	}
+	// Canceling while done waits behind such reports ends it all the same.
+	m := start(t, e, step.Options{Progress: true})
+	for m.ev.Kind == "progress" && m.ev.Progress.Stage != "upload" {
+		m.answer(`{}`, nil)
+	}
+	if m.ev.Kind == "progress" {
+		last, _ := steptest.Parse(e.Cancel(m.ev.Op))
+		if last.Kind != "done" || e.InFlight() != 0 {
+			t.Fatalf("cancel behind a held done: %+v", last)
 		}
 	}
 }

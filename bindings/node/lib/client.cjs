@@ -177,15 +177,17 @@ class Batch {
   #c;
   constructor(c) { this.#c = c; }
   // send runs batch.send: files is a directory, paths, or { name, data }.
-  send(files, { signal, formCode, compression, level, store, partSize, skipInvalid, offlineMode, ...run } = {}) {
+  // onProgress gets the core's progress reports ({ stage, done, total,
+  // bytes, bytesTotal, detail }: pack, open, upload, close, process, upo).
+  send(files, { signal, onProgress, formCode, compression, level, store, partSize, skipInvalid, offlineMode, ...run } = {}) {
     const input = { ...batchSource(files), ...compact({ formCode, compression, level, store, partSize, skipInvalid, offlineMode }), ...batchRun(run) };
-    return this.#c.call('batch.send', input, { signal });
+    return this.#c.call('batch.send', input, { signal, onProgress });
   }
   // resume runs batch.resume: the documents again, and the state (a
   // SavedBatchState, its JSON), statePath or referenceNumber.
-  resume(files, { signal, state, referenceNumber, ...run } = {}) {
+  resume(files, { signal, onProgress, state, referenceNumber, ...run } = {}) {
     const raw = state instanceof SavedBatchState ? state.toJSON() : typeof state === 'string' ? JSON.parse(state) : state;
-    return this.#c.call('batch.resume', { ...batchSource(files), ...compact({ state: raw, referenceNumber }), ...batchRun(run) }, { signal });
+    return this.#c.call('batch.resume', { ...batchSource(files), ...compact({ state: raw, referenceNumber }), ...batchRun(run) }, { signal, onProgress });
   }
   async exportState(referenceNumber, { signal } = {}) {
     return new SavedBatchState(await this.#c.call('batch.state.export', { referenceNumber }, { signal }));
@@ -266,9 +268,9 @@ class Client {
   #env = undefined;
 
   // call runs any operation of the table with this client.
-  async call(op, input = {}, { signal } = {}) {
+  async call(op, input = {}, { signal, onProgress } = {}) {
     const inst = this.#ensure();
-    return run(inst, this.#handle, op, input, { signal });
+    return run(inst, this.#handle, op, input, { signal, onProgress });
   }
 
   async [CALL_TEXT](op, text, { signal } = {}) {

@@ -6,90 +6,9 @@
 // either backend (runtime.cjs: ksef.wasm here; native.cjs: libksef.so in a
 // worker); both answer synchronously with the same events.
 
-const { readFileSync } = require('node:fs');
 const { backend } = require('./backend.cjs');
-const { fromEnvelope, CanceledError, InternalError, InputError } = require('./errors.cjs');
-
-const DEFAULT_TIMEOUT_MS = 60_000;
-
-function abortReason(signal) {
-  return new CanceledError({ message: 'operation canceled by AbortSignal' });
-}
-
-// sleep resolves after ms, or rejects as soon as signal aborts.
-function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortReason(signal));
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    function onAbort() { clearTimeout(t); reject(abortReason(signal)); }
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-// perform does one http event with fetch and returns the answer JSON. A
-// failure to get any HTTP answer is reported to Go (which decides about
-// retries); only the caller's own abort escapes as an exception.
-//
-// The core's limits for the attempt hold while reading, not after: the
-// timeout aborts the request wherever it is (headers or body), and the body
-// is counted as it arrives and abandoned — the request aborted — as soon as
-// it exceeds maxBodyBytes, so no more than that is ever held or
-// base64-encoded (core/step: the event's timeoutMs and maxBodyBytes).
-async function perform(req, signal) {
-  const ms = req.timeoutMs > 0 ? req.timeoutMs : DEFAULT_TIMEOUT_MS;
-  const max = req.maxBodyBytes; // stated by the core in every http event
-  const timeout = AbortSignal.timeout(ms);
-  const over = new AbortController(); // the body passed the cap
-  const combined = AbortSignal.any([timeout, over.signal, ...(signal ? [signal] : [])]);
-  try {
-    const res = await fetch(req.url, {
-      method: req.method,
-      headers: req.headers || {},
-      body: req.body ? Buffer.from(req.body, 'base64') : undefined,
-      signal: combined,
-      redirect: 'manual',
-    });
-    const tooLarge = () => {
-      over.abort();
-      return JSON.stringify({ error: `answer exceeds ${max} bytes`, tooLarge: true, status: res.status });
-    };
-    // fetch decodes any Content-Encoding, so a declared length only counts
-    // for an unencoded body.
-    if (!res.headers.has('content-encoding') && Number(res.headers.get('content-length')) > max) return tooLarge();
-    const chunks = [];
-    let n = 0;
-    if (res.body) {
-      for await (const chunk of res.body) {
-        n += chunk.byteLength;
-        if (n > max) break; // leaving the loop cancels the stream
-        chunks.push(chunk);
-      }
-    }
-    if (n > max) return tooLarge();
-    const body = Buffer.concat(chunks, n).toString('base64');
-    const headers = {};
-    // The body handed to Go is the decoded one, so these two headers would
-    // describe it wrongly.
-    res.headers.forEach((v, k) => { if (k !== 'content-encoding' && k !== 'content-length') headers[k] = v; });
-    return JSON.stringify({ status: res.status, headers, body });
-  } catch (e) {
-    if (signal?.aborted) throw abortReason(signal);
-    const isTimeout = timeout.aborted;
-    const cause = e?.cause?.code || e?.cause?.message;
-    const msg = isTimeout ? `no answer within ${ms} ms` : `${e.message}${cause ? ` (${cause})` : ''}`;
-    return JSON.stringify({ error: msg, timeout: isTimeout });
-  }
-}
-
-// readHostFile answers a file event (ksef.wasm has no filesystem): the
-// bytes of the file the core named, or why they cannot be had.
-function readHostFile(path) {
-  try {
-    return JSON.stringify({ data: readFileSync(path).toString('base64') });
-  } catch (e) {
-    return JSON.stringify({ error: `${e.code || 'error'}: ${e.message}`, notFound: e.code === 'ENOENT' });
-  }
-}
+const { fromEnvelope, InternalError, InputError } = require('./errors.cjs');
+const { Host, canceled } = require('./host.cjs');
 
 function settle(ev) {
   const env = ev.envelope;
@@ -147,8 +66,9 @@ function encodeInput(input, text) {
 // itself (tests compare it with the parity vectors) instead of its result.
 // text, when given, is the input as JSON text the caller supplied (the
 // core parses it and says what is wrong with it).
-async function run(inst, clientHandle, op, input, { signal, raw, text } = {}) {
-  if (signal?.aborted) throw abortReason(signal);
+async function run(inst, clientHandle, op, input, { signal, raw, text, onProgress } = {}) {
+  if (signal?.aborted) throw canceled();
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw invalid('onProgress', 'onProgress must be a function');
   const finish = raw ? (ev) => ev.envelope : settle;
   // Anything but a string becomes '': the core's one rule for a missing name.
   const name = typeof op === 'string' ? op : '';
@@ -156,27 +76,20 @@ async function run(inst, clientHandle, op, input, { signal, raw, text } = {}) {
   const info = inst.opInfo(name);
   if (!info || !(info.network || info.hostFiles)) return finish({ envelope: inst.call(clientHandle, name, json) });
 
-  let ev = inst.start(clientHandle, name, json);
+  // Both backends stream: bodies and files move in chunks (docs/step.md).
+  const host = new Host(inst, { signal, onProgress });
+  let ev = inst.startWith(clientHandle, name, json, JSON.stringify(onProgress ? { streams: true, progress: true } : { streams: true }));
   try {
-    while (ev.kind !== 'done') {
-      if (ev.kind === 'http') {
-        const answer = await perform(ev.http, signal);
-        ev = inst.resume(ev.op, answer);
-      } else if (ev.kind === 'sleep') {
-        await sleep(ev.ms, signal);
-        ev = inst.resume(ev.op, '{}');
-      } else if (ev.kind === 'file') {
-        ev = inst.resume(ev.op, readHostFile(ev.path));
-      } else {
-        throw new InternalError({ message: `unknown event kind ${ev.kind}` });
-      }
-    }
+    while (ev.kind !== 'done') ev = await host.handle(ev);
+    host.seen(ev);
   } catch (e) {
     // Unwind the Go side so the operation does not leak, then report.
     if (ev.kind !== 'done' && !inst.dead) {
       try { inst.cancel(ev.op); } catch { /* the instance trapped; nothing to unwind */ }
     }
     throw e;
+  } finally {
+    host.release();
   }
   return finish(ev);
 }

@@ -11,8 +11,9 @@
 //            travels as a MessagePort message instead (read synchronously
 //            with receiveMessageOnPort, so neither side needs its event loop)
 //   data the payload:
-//        request   u32 method | u32 string count | u64 handle | (u32 len, UTF-8)…
-//        response  i32 return code | u32 len | UTF-8 (envelope or event JSON)
+//        request   u32 method | u32 string count | u64 handle | (u32 len, UTF-8 or raw bytes)…
+//        response  i32 return code | u32 len | UTF-8 (envelope or event JSON), or
+//                  the raw bytes beside an event (EVENT_DATA)
 // The worker only moves bytes; what they mean is decided by the Go core.
 
 const IDLE = 0;
@@ -20,10 +21,12 @@ const REQUEST = 1;
 const RESPONSE = 2;
 const VIA_PORT = -1;
 const SPIN = 2000; // Atomics.load rounds before sleeping in Atomics.wait
-const DATA_BYTES = 1 << 20; // larger payloads go through the port
+// A streamed chunk (at most 1 MiB, docs/step.md) and its JSON fit; larger
+// payloads go through the port.
+const DATA_BYTES = (1 << 20) + (64 << 10);
 
 // Methods: one per C function the backend uses (include/ksef.h).
-const M = { CALL: 1, START: 2, RESUME: 3, CANCEL: 4, CLIENT_NEW: 5, CLIENT_FREE: 6, INFLIGHT: 7 };
+const M = { CALL: 1, START: 2, RESUME: 3, CANCEL: 4, CLIENT_NEW: 5, CLIENT_FREE: 6, INFLIGHT: 7, START_WITH: 8, RESUME_DATA: 9, EVENT_DATA: 10 };
 
 // A return code the C API never gives: the worker itself failed (a JS
 // exception around the koffi call, or initialisation).
@@ -43,7 +46,7 @@ function create() {
 // big (the caller then posts { method, handle, strings } on the port).
 function writeRequest(ch, method, handle, strings) {
   let need = 16;
-  const lens = strings.map((s) => Buffer.byteLength(s));
+  const lens = strings.map((s) => (typeof s === 'string' ? Buffer.byteLength(s) : s.length));
   for (const n of lens) need += 4 + n;
   if (need > DATA_BYTES) return false;
   ch.dv.setUint32(0, method, true);
@@ -52,7 +55,8 @@ function writeRequest(ch, method, handle, strings) {
   let off = 16;
   for (let i = 0; i < strings.length; i++) {
     ch.dv.setUint32(off, lens[i], true);
-    ch.buf.write(strings[i], off + 4, lens[i], 'utf8');
+    if (typeof strings[i] === 'string') ch.buf.write(strings[i], off + 4, lens[i], 'utf8');
+    else ch.u8.set(strings[i], off + 4);
     off += 4 + lens[i];
   }
   ch.ctl[1] = off;

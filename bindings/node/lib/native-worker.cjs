@@ -19,7 +19,7 @@ const ch = C.channel(shared);
 // respond puts an answer on the channel and wakes the main thread. The
 // answer is a string, or a C buffer (ptr, n) that copy() moves into the
 // channel (or, when too big for it, into a Buffer for the port).
-function respond(rc, answer, n) {
+function respond(rc, answer, n, binary = false) {
   const text = typeof answer === 'string';
   const bytes = text ? Buffer.from(answer, 'utf8') : null;
   if (text) n = bytes.length;
@@ -32,7 +32,7 @@ function respond(rc, answer, n) {
   } else {
     let big = bytes;
     if (!text) copy((big = Buffer.allocUnsafe(n)), answer, n);
-    port.postMessage({ rc, text: big.toString('utf8') });
+    port.postMessage(binary ? { rc, bytes: big } : { rc, text: big.toString('utf8') });
     ch.ctl[1] = C.VIA_PORT;
   }
   C.signal(ch.ctl, C.RESPONSE);
@@ -55,6 +55,9 @@ try {
   fn = {
     call: decl('int ksef_call(uint64_t client, const uint8_t *op, size_t op_len, const uint8_t *in, size_t in_len, _Out_ void **out, _Out_ size_t *out_len)'),
     start: decl('int ksef_start(uint64_t client, const uint8_t *op, size_t op_len, const uint8_t *in, size_t in_len, _Out_ void **out, _Out_ size_t *out_len)'),
+    startWith: decl('int ksef_start_with(uint64_t client, const uint8_t *op, size_t op_len, const uint8_t *in, size_t in_len, const uint8_t *options, size_t options_len, _Out_ void **out, _Out_ size_t *out_len)'),
+    resumeData: decl('int ksef_resume_data(uint64_t op, const uint8_t *answer, size_t answer_len, const uint8_t *data, size_t data_len, _Out_ void **out, _Out_ size_t *out_len)'),
+    eventData: decl('int ksef_event_data(uint64_t op, _Out_ void **out, _Out_ size_t *out_len)'),
     resume: decl('int ksef_resume(uint64_t op, const uint8_t *answer, size_t answer_len, _Out_ void **out, _Out_ size_t *out_len)'),
     cancel: decl('int ksef_cancel(uint64_t op, _Out_ void **out, _Out_ size_t *out_len)'),
     clientNew: decl('int ksef_client_new(const uint8_t *config, size_t config_len, _Out_ uint64_t *client, _Out_ void **out, _Out_ size_t *out_len)'),
@@ -84,7 +87,7 @@ function serve() {
       if (ch.ctl[1] === C.VIA_PORT) {
         const m = receiveMessageOnPort(port).message;
         req = { method: m.method, handle: BigInt(m.handle) };
-        strs = m.strings.map((s) => Buffer.from(s, 'utf8'));
+        strs = m.strings.map((s) => (typeof s === 'string' ? Buffer.from(s, 'utf8') : s));
       } else {
         req = C.readRequest(ch);
         strs = req.spans.map(([off, n]) => ch.u8.subarray(off, off + n));
@@ -96,6 +99,16 @@ function serve() {
         case C.M.CALL: rc = fn.call(req.handle, strs[0], strs[0].length, strs[1], strs[1].length, out, outLen); break;
         case C.M.START: rc = fn.start(req.handle, strs[0], strs[0].length, strs[1], strs[1].length, out, outLen); break;
         case C.M.RESUME: rc = fn.resume(req.handle, strs[0], strs[0].length, out, outLen); break;
+        case C.M.START_WITH: rc = fn.startWith(req.handle, strs[0], strs[0].length, strs[1], strs[1].length, strs[2], strs[2].length, out, outLen); break;
+        case C.M.RESUME_DATA: rc = fn.resumeData(req.handle, strs[0], strs[0].length, strs[1], strs[1].length, out, outLen); break;
+        case C.M.EVENT_DATA:
+          rc = fn.eventData(req.handle, out, outLen);
+          if (rc === 0 && !out[0]) { respond(0, ''); continue; } // no bytes beside the event
+          if (rc === 0) {
+            try { respond(0, out[0], outLen[0], true); } finally { fn.free(out[0]); }
+            continue;
+          }
+          break;
         case C.M.CANCEL: rc = fn.cancel(req.handle, out, outLen); break;
         case C.M.CLIENT_NEW: rc = fn.clientNew(strs[0], strs[0].length, handleOut, out, outLen); break;
         case C.M.CLIENT_FREE: respond(fn.clientFree(req.handle), ''); continue;

@@ -23,7 +23,7 @@ const INIT_TIMEOUT_MS = 30_000;
 // not answered after this long is stuck, and the main thread must not wait
 // for it forever (the backend is then given up; the next use starts anew).
 const STEP_TIMEOUT_MS = 120_000;
-const STEP = new Set([C.M.START, C.M.RESUME, C.M.CANCEL]);
+const STEP = new Set([C.M.START, C.M.START_WITH, C.M.RESUME, C.M.RESUME_DATA, C.M.CANCEL]);
 
 class NativeBackend {
   constructor(generation, library) {
@@ -63,23 +63,27 @@ class NativeBackend {
     this.worker.terminate();
   }
 
-  // _take reads the answer the worker put on the channel and frees it.
-  _take() {
+  // _take reads the answer the worker put on the channel and frees it
+  // (with bytes: the raw bytes, copied out, as .bytes).
+  _take(bytes = false) {
     let rc;
     let text;
+    let raw;
     if (this.ch.ctl[1] === C.VIA_PORT) {
-      ({ rc, text } = receiveMessageOnPort(this.port).message);
+      ({ rc, text, bytes: raw } = receiveMessageOnPort(this.port).message);
+      if (raw) raw = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
     } else {
       rc = this.ch.dv.getInt32(0, true);
       const n = this.ch.dv.getUint32(4, true);
-      text = this.ch.buf.toString('utf8', 8, 8 + n);
+      if (bytes && rc === 0) raw = Buffer.from(this.ch.u8.subarray(8, 8 + n));
+      else text = this.ch.buf.toString('utf8', 8, 8 + n);
     }
     C.signal(this.ch.ctl, C.IDLE);
-    return { rc, text };
+    return { rc, text, bytes: raw };
   }
 
   // request sends one call to the worker and blocks until it answers.
-  request(method, handle, strings) {
+  request(method, handle, strings, bytes = false) {
     if (this.dead) throw new InternalError({ message: 'the native worker is gone' });
     if (!C.writeRequest(this.ch, method, handle, strings)) {
       this.port.postMessage({ method, handle: String(handle), strings });
@@ -90,7 +94,7 @@ class NativeBackend {
       this.dead = true;
       throw new InternalError({ message: `libksef.so did not answer within ${STEP_TIMEOUT_MS} ms; the native backend was given up` });
     }
-    const r = this._take();
+    const r = this._take(bytes);
     if (r.rc === C.RC_WORKER) throw new InternalError({ message: r.text });
     return r;
   }
@@ -103,6 +107,13 @@ class NativeBackend {
   call(client, op, input) { return this.invoke(C.M.CALL, client, [op, input]); }
   start(client, op, input) { return this.invoke(C.M.START, client, [op, input]); }
   resume(op, answer) { return this.invoke(C.M.RESUME, op, [answer]); }
+  startWith(client, op, input, options) { return this.invoke(C.M.START_WITH, client, [op, input, options]); }
+  resumeData(op, answer, data) { return this.invoke(C.M.RESUME_DATA, op, [answer, data]); }
+  eventData(op) {
+    const r = this.request(C.M.EVENT_DATA, op, [], true);
+    if (r.rc !== 0) throw new InternalError({ message: `ksef_event_data: ${r.text}` });
+    return r.bytes || Buffer.alloc(0);
+  }
   cancel(op) { return this.invoke(C.M.CANCEL, op, []); }
   inflight() { return this.dead ? 0 : this.request(C.M.INFLIGHT, 0, []).rc; }
 

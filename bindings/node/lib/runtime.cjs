@@ -37,27 +37,29 @@ class Instance {
     this.ops = null; // name → {network, hostFiles, needsClient}, from ops.list
   }
 
-  // bytes copies a string into a fresh guest buffer.
+  // _in copies a string (as UTF-8) or raw bytes into a fresh guest buffer.
   _in(s) {
-    const b = enc.encode(s);
+    const b = typeof s === 'string' ? enc.encode(s) : s;
     const p = this.ex.ksef_alloc(b.length);
     new Uint8Array(this.ex.memory.buffer, p, b.length).set(b);
     return [p, b.length];
   }
 
-  _out(packed) {
+  _out(packed, bytes = false) {
     const v = BigInt.asUintN(64, packed);
     const p = Number(v >> 32n);
     const n = Number(v & 0xffffffffn);
     // A fresh view each time: memory growth replaces the buffer.
-    const s = dec.decode(new Uint8Array(this.ex.memory.buffer, p, n));
-    this.ex.ksef_free(p);
-    return JSON.parse(s);
+    const view = new Uint8Array(this.ex.memory.buffer, p, n);
+    const out = bytes ? Buffer.from(view) : JSON.parse(dec.decode(view));
+    if (p) this.ex.ksef_free(p);
+    return out;
   }
 
-  // invoke calls an export with leading scalars and string arguments, each
-  // passed as (ptr, len), and decodes the packed JSON result.
-  invoke(name, scalars, strings) {
+  // invoke calls an export with leading scalars and string (or byte)
+  // arguments, each passed as (ptr, len), and decodes the packed JSON
+  // result (with bytes: copies the packed bytes out).
+  invoke(name, scalars, strings, bytes = false) {
     if (this.dead) throw new InternalError({ code: 'internal', message: 'ksef.wasm instance is gone (trapped)' });
     const bufs = [];
     try {
@@ -67,7 +69,7 @@ class Instance {
         bufs.push(p);
         args.push(p, n);
       }
-      return this._out(this.ex[name](...args));
+      return this._out(this.ex[name](...args), bytes);
     } catch (e) {
       throw this._trap(e);
     } finally {
@@ -105,7 +107,11 @@ class Instance {
   }
   call(client, op, input) { return this.invoke('ksef_call', [BigInt(client)], [op, input]); }
   start(client, op, input) { return this.invoke('ksef_start', [BigInt(client)], [op, input]); }
+  startWith(client, op, input, options) { return this.invoke('ksef_start_with', [BigInt(client)], [op, input, options]); }
   resume(op, answer) { return this.invoke('ksef_resume', [BigInt(op)], [answer]); }
+  resumeData(op, answer, data) { return this.invoke('ksef_resume_data', [BigInt(op)], [answer, data]); }
+  // eventData copies out the bytes beside the last event (docs/step.md).
+  eventData(op) { return this.invoke('ksef_event_data', [BigInt(op)], [], true); }
   cancel(op) { return this.invoke('ksef_cancel', [BigInt(op)], []); }
   inflight() {
     if (this.dead) return 0;

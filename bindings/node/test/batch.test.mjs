@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { Client, InputError, ApiError } from 'ksefkit';
-import { forEachBackend, streamsSkip } from './backends.mjs';
+import { Client, InputError, ApiError, CanceledError, inflight } from 'ksefkit';
+import { forEachBackend } from './backends.mjs';
 import { startSim, fast } from './sim.mjs';
 
 let sim;
@@ -32,7 +32,7 @@ async function authed(backend) {
 
 forEachBackend((backend) => {
   for (const compression of ['Zip', 'TarGz']) {
-    test(`batch.send of 100+ invoices in ${compression}: outcomes per document and a verified UPO`, { skip: streamsSkip(backend) }, async () => {
+    test(`batch.send of 100+ invoices in ${compression}: outcomes per document and a verified UPO`, async () => {
       const client = await authed(backend);
       const docs = await invoices(100);
       const dir = mkdtempSync(join(tmpdir(), 'ksefkit-batch-'));
@@ -61,7 +61,7 @@ forEachBackend((backend) => {
     });
   }
 
-  test('an interrupted batch resumes from its state file; the state prints no secret', { skip: streamsSkip(backend) }, async () => {
+  test('an interrupted batch resumes from its state file; the state prints no secret', async () => {
     const client = await authed(backend);
     const docs = await invoices(30);
     const dir = mkdtempSync(join(tmpdir(), 'ksefkit-batch-'));
@@ -76,6 +76,36 @@ forEachBackend((backend) => {
       assert.ok(!inspect(saved).includes(saved.toJSON().key));
     } finally {
       await sim.clearFaults();
+      rmSync(dir, { recursive: true, force: true });
+      await client.close();
+    }
+  });
+
+  test('batch.send reports progress; an abort or a throwing callback mid-upload unwinds it', async () => {
+    const client = await authed(backend);
+    const docs = await invoices(40);
+    const dir = mkdtempSync(join(tmpdir(), 'ksefkit-batch-'));
+    try {
+      for (const d of docs) writeFileSync(join(dir, d.name), d.data);
+      const seen = [];
+      const r = await client.batch.send(dir, { partSize: 20_000, store: true, onProgress: (p) => seen.push(p) });
+      assert.equal(r.successfulInvoiceCount, 40);
+      const stages = new Set(seen.map((p) => p.stage));
+      for (const s of ['pack', 'upload']) assert.ok(stages.has(s), `stages ${[...stages]}`);
+      const up = seen.filter((p) => p.stage === 'upload').at(-1);
+      assert.equal(up.done, r.parts.length);
+      assert.ok(up.bytes > 0 && up.bytes === up.bytesTotal, JSON.stringify(up));
+
+      const again = await invoices(40);
+      const ac = new AbortController();
+      const onProgress = (p) => { if (p.stage === 'upload') ac.abort(); };
+      await assert.rejects(client.batch.send(again, { partSize: 20_000, store: true, onProgress, signal: ac.signal }), CanceledError);
+      assert.equal(inflight({ backend }), 0);
+      const boom = new Error('the progress bar broke');
+      await assert.rejects(client.batch.send(again, { partSize: 20_000, store: true, onProgress: () => { throw boom; } }), (e) => e === boom);
+      assert.equal(inflight({ backend }), 0);
+      await assert.rejects(client.batch.send(again, { onProgress: 'yes' }), (e) => e instanceof InputError && e.field === 'onProgress');
+    } finally {
       rmSync(dir, { recursive: true, force: true });
       await client.close();
     }
