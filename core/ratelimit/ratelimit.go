@@ -281,3 +281,40 @@ func (b *bucket) prune(now time.Time) {
 		b.sent = append(b.sent[:0], b.sent[i:]...)
 	}
 }
+
+// maxEscaped bounds how often Do repeats a request KSeF refused with a 429
+// that the transport's own retries did not outlast.
+const maxEscaped = 3
+
+// Do runs one request of group inside the limits: it waits for the group,
+// calls fn, and when a 429 reaches it all the same (a Retry-After longer
+// than the transport waits, or its attempts spent) it blocks the group for
+// that Retry-After and, if the context's deadline leaves time, waits and
+// calls fn again. A 429 means KSeF did not act on the request, so even a
+// POST is safe to repeat.
+func (l *Limiter) Do(ctx context.Context, clock transport.Clock, group string, fn func() error) error {
+	if clock == nil {
+		clock = transport.SystemClock{}
+	}
+	for attempt := 1; ; attempt++ {
+		if err := l.Wait(ctx, clock, group); err != nil {
+			return err
+		}
+		err := fn()
+		e := errs.As(err)
+		if err == nil || e.Code != errs.RateLimited || attempt > maxEscaped {
+			return err
+		}
+		ra := time.Duration(max(e.RetryAfterSeconds, 1)) * time.Second
+		until := clock.Now().Add(ra)
+		if d, ok := ctx.Deadline(); ok && until.After(d) {
+			return err
+		}
+		l.Penalize(group, until)
+		if l == nil || l.cfg.Disabled {
+			if err := clock.Sleep(ctx, ra); err != nil {
+				return errs.FromContext(err, "waiting for the "+group+" rate limit")
+			}
+		}
+	}
+}
