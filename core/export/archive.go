@@ -152,11 +152,12 @@ func (a *Archive) Metadata() iter.Seq2[api.InvoiceMetadata, error] {
 			return
 		}
 		for dec.More() {
-			var key string
-			if err := dec.Decode(&key); err != nil {
+			t, err := dec.Token()
+			if err != nil {
 				fail(bad(err))
 				return
 			}
+			key, _ := t.(string)
 			if key != "invoices" {
 				var skip json.RawMessage
 				if err := dec.Decode(&skip); err != nil {
