@@ -15,6 +15,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/env"
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/export"
+	"github.com/ksefkit/ksefkit/core/hwm"
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/ippolicy"
 	"github.com/ksefkit/ksefkit/core/online"
@@ -79,6 +80,7 @@ type Client struct {
 	limiter *ratelimit.Limiter
 	receive *receive.Receiver
 	exports *export.Exports
+	syncer  *hwm.Syncer
 	logger  *slog.Logger
 }
 
@@ -128,8 +130,19 @@ func New(cfg Config) (*Client, error) {
 		API: a, Keys: keys, AccessToken: c.AccessToken, Clock: clock, Limiter: c.limiter, Poll: cfg.ReceivePoll,
 		TempDir: cfg.TempDir, Logger: logger,
 	})
+	c.syncer = hwm.New(hwm.Config{Exports: c.exports, Clock: clock, Context: func() string { return c.authContext().String() }, Logger: logger})
 	return c, nil
 }
+
+// Sync brings the invoices KSeF holds for the context into fn — once, and
+// on later runs only what is new — with the state in store (hwm.FileStore
+// for a file). The state moves only after fn took a window's documents.
+func (c *Client) Sync(ctx context.Context, store hwm.Store, o hwm.Options, fn func(hwm.Document) error) (*hwm.Report, error) {
+	return c.syncer.Run(ctx, store, o, fn)
+}
+
+// Syncer gives the window-by-window form of Sync (package hwm).
+func (c *Client) Syncer() *hwm.Syncer { return c.syncer }
 
 // Invoices downloads invoices and queries their metadata (package receive).
 func (c *Client) Invoices() *receive.Receiver { return c.receive }
