@@ -111,6 +111,12 @@ type Options struct {
 // DefaultSince is how far back a first sync looks without Options.Since.
 const DefaultSince = 30 * 24 * time.Hour
 
+// Check reports what is wrong with the options, before anything is sent.
+func (o Options) Check() error {
+	_, err := o.normalize(time.Now())
+	return err
+}
+
 func (o Options) normalize(now time.Time) (Options, error) {
 	if len(o.SubjectTypes) == 0 {
 		o.SubjectTypes = []string{"Subject2"}
@@ -368,7 +374,8 @@ type WindowReport struct {
 	Duplicates      int       `json:"duplicates" doc:"documents skipped: delivered by the window before"`
 }
 
-func (w *Window) report() WindowReport {
+// Report says what the window did (complete once its documents were taken).
+func (w *Window) Report() WindowReport {
 	return WindowReport{SubjectType: w.SubjectType, From: w.From, To: w.To, ReferenceNumber: w.Reference,
 		InvoiceCount: w.Package.InvoiceCount, Truncated: w.Package.IsTruncated, Delivered: w.delivered, Duplicates: w.duplicates}
 }
@@ -430,7 +437,7 @@ func (s *Syncer) Run(ctx context.Context, store Store, o Options, fn func(Docume
 			return rep, err
 		}
 		st, rep.State = next, next
-		rep.Windows = append(rep.Windows, w.report())
+		rep.Windows = append(rep.Windows, w.Report())
 	}
 	return rep, nil
 }

@@ -70,7 +70,7 @@ func parityCases(t *testing.T) []parityCase {
 		{Name: "error: invalid nip", Op: "xades.auth_request", Input: raw(map[string]any{"challenge": "20250604-CR-461EA5B000-537A6BA15D-D7", "nip": "5265877636"})},
 		{Name: "error: unknown op", Op: "no.such.op", Input: raw(map[string]any{})},
 		{Name: "error: unknown field", Op: "env.list", Input: raw(map[string]any{"bogus": 1})},
-	}, append(invoiceParityCases(t), sessionCases(raw)...)...)
+	}, append(append(invoiceParityCases(t), sessionCases(raw)...), receiveCases(raw)...)...)
 }
 
 // sessionCases are the session operations that answer without the
