@@ -4,6 +4,7 @@
 #   make cli     build the ksef command-line tool (build/bin/ksef)
 #   make test    every test of every language (what CI runs)
 #   make bench   benchmarks (figures are printed, never asserted)
+#   make docs    regenerate docs/ops.md and the bindings' error classes (make errors) from Go
 #
 # Area-specific targets live in mk/*.mk (C ABI, Python, wasm, Node).
 
@@ -14,7 +15,7 @@ export GOFLAGS ?= -buildvcs=false
 # Area makefiles first: their variables ($(C_BIN), $(KSEF_SIM) …) are used below.
 include mk/*.mk
 
-.PHONY: all build go-build sim cli demo test go-vet go-test go-race docs docs-check deps bench go-bench clean help
+.PHONY: all build go-build sim cli demo test go-vet go-test go-race docs docs-check errors deps bench go-bench clean help
 
 all: build
 
@@ -70,11 +71,20 @@ go-test: sim wasm
 go-race:
 	$(GO) test -count=1 -race ./core/auth/... ./core/step/... ./core/bridge/... ./sim/...
 
-docs:
+# Generated from Go and committed: docs/ops.md (the operation table) and the
+# exception classes of both bindings (the table of error codes, `make errors`).
+docs: errors
 	$(GO) test ./core/ops -run TestOpsDocIsFresh -update
+
+# The error classes of bindings/python/ksefkit (errors.py, __init__.py) and
+# bindings/node (lib/errors.cjs, index.d.ts, index.mjs), and the vectors
+# their tests replay (core/errs/testdata/codes.json), from core/errs/table.go.
+errors:
+	$(GO) test ./core/errs/errgen -run TestGeneratedErrorsAreFresh -update
 
 docs-check:
 	$(GO) test -count=1 ./core/ops -run TestOpsDocIsFresh
+	$(GO) test -count=1 ./core/errs/errgen -run TestGeneratedErrorsAreFresh
 
 bench: go-bench bench-c bench-python bench-node
 

@@ -226,7 +226,7 @@ func input(p *C.ksef_cstr, n C.size_t, what string) ([]byte, C.int, []byte) {
 
 func opAndInput(op *C.ksef_cstr, op_len C.size_t, in *C.ksef_cstr, in_len C.size_t) (string, []byte, C.int, []byte) {
 	if op == nil || op_len == 0 {
-		return "", nil, KSEF_EINVAL, ops.ErrorEnvelope(errs.Invalid("op", "operation name is missing (NULL or empty)"))
+		return "", nil, KSEF_EINVAL, ops.ErrorEnvelope(ops.MissingOp())
 	}
 	name, code, env := input(op, op_len, "op")
 	if env != nil {

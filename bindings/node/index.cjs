@@ -8,6 +8,8 @@ module.exports = {
   Client: api.Client,
   SavedTokens: api.SavedTokens,
   GeneratedToken: api.GeneratedToken,
+  SavedSession: api.SavedSession,
+  OnlineSession: api.OnlineSession,
   xades: api.xades,
   certs: api.certs,
   version: api.version,
@@ -15,21 +17,9 @@ module.exports = {
   call: api.call,
   setBackend: api.setBackend,
   getBackend: api.getBackend,
+  // The exception classes, one per error code of the core (generated, lib/errors.cjs).
   KsefError: errors.KsefError,
-  InputError: errors.InputError,
-  ApiError: errors.ApiError,
-  AuthFailedError: errors.AuthFailedError,
-  UnauthorizedError: errors.UnauthorizedError,
-  ForbiddenError: errors.ForbiddenError,
-  RateLimitError: errors.RateLimitError,
-  TransportError: errors.TransportError,
-  TimeoutError: errors.TimeoutError,
-  CanceledError: errors.CanceledError,
-  CryptoError: errors.CryptoError,
-  SignatureError: errors.SignatureError,
-  NotAuthenticatedError: errors.NotAuthenticatedError,
-  InvalidHandleError: errors.InvalidHandleError,
-  InternalError: errors.InternalError,
+  ...errors.CLASSES,
 };
 
 // Not public API: test and benchmark hooks — the live wasm instance, the
@@ -41,6 +31,7 @@ const { backend } = require('./lib/backend.cjs');
 Object.defineProperty(module.exports, Symbol.for('ksefkit.internal'), {
   value: {
     instance: require('./lib/runtime.cjs').instance,
+    errors,
     backend,
     // client: a configuration to run the operation on a fresh client
     // (after the setup steps, each of which must answer ok); the parity

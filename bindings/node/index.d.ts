@@ -30,6 +30,9 @@ export interface ClientOptions extends BackendOptions {
   pollMaxMs?: number;
   pollTimeoutMs?: number;
   refreshLeewayMs?: number;
+  sessionPollInitialMs?: number;
+  sessionPollMaxMs?: number;
+  sessionPollTimeoutMs?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'off';
 }
 
@@ -74,7 +77,12 @@ export interface Environment {
   [key: string]: unknown;
 }
 
-/** Certificate or key file contents: bytes (PEM, DER, PKCS#12) or PEM text. */
+/**
+ * A certificate or key file's contents: its bytes (PEM, DER or PKCS#12, e.g.
+ * `readFileSync(path)` or `generateTestCertificate().pkcs12`) or its text (PEM,
+ * also after openssl's "Bag Attributes" lines or a byte order mark, or base64 of
+ * DER/PKCS#12). The core decides which; a string is never taken as a path.
+ */
 export type KeyMaterial = Uint8Array | string;
 
 export interface TokenAuthInput extends CallOptions {
@@ -95,7 +103,8 @@ export interface CertificateAuthInput extends CallOptions {
   authorizationPolicy?: AuthorizationPolicy;
 }
 
-export declare class Sessions {
+/** The context's authentication sessions (client.auth.sessions). */
+export declare class AuthSessions {
   list(input?: { pageSize?: number; continuationToken?: string; all?: boolean } & CallOptions): Promise<{ items: AuthSession[]; continuationToken?: string }>;
   revoke(input?: { referenceNumber?: string } & CallOptions): Promise<{ revoked: string; current: boolean }>;
 }
@@ -107,7 +116,7 @@ export interface ProfileInput extends CallOptions {
 }
 
 export declare class Auth {
-  readonly sessions: Sessions;
+  readonly sessions: AuthSessions;
   withToken(input: TokenAuthInput): Promise<AuthInfo>;
   withCertificate(input: CertificateAuthInput): Promise<AuthInfo>;
   /** Authenticate as a profile says (environment variables over it); its environment must be this client's, else InputError. */
@@ -182,6 +191,162 @@ export declare class Tokens {
   revoke(input: string | ({ referenceNumber: string } & CallOptions)): Promise<string>;
 }
 
+
+/** An invoice: its XML bytes (exactly what is issued), a file path (the core reads it), or either with a name for reports. */
+export type Invoice = Uint8Array | string | { name?: string; xml?: Uint8Array; path?: string };
+
+export interface FormCode {
+  systemCode: 'FA (3)' | 'FA (2)' | 'FA_RR (1)' | 'PEF (3)' | 'PEF_KOR (3)' | (string & {});
+  schemaVersion: string;
+  value: string;
+}
+
+export interface Status {
+  code: number;
+  description: string;
+  details?: string[];
+  /** 440: originalKsefNumber, originalSessionReferenceNumber */
+  extensions?: Record<string, string>;
+}
+
+/** What KSeF acknowledged for one invoice; the KSeF number comes with wait(). */
+export interface SentInvoice {
+  invoiceReferenceNumber: string;
+  /** Base64 SHA-256 of exactly the bytes given */
+  invoiceHash: string;
+  invoiceSize: number;
+  invoiceNumber?: string;
+  sellerNip?: string;
+  issueDate?: string;
+  /** KOD I (empty when the client's environment is unknown: a bare baseUrl — give environment too) */
+  verificationLink?: string;
+  /** the answer was lost and the invoice found in the session instead of being sent again */
+  recovered?: boolean;
+  attempts: number;
+}
+
+export type Outcome = 'accepted' | 'duplicate' | 'rejected' | 'processing' | 'retry' | 'invalid' | 'failed';
+
+export interface InvoiceResult {
+  ordinalNumber: number;
+  invoiceReferenceNumber: string;
+  invoiceNumber?: string;
+  /** for a duplicate: the number the first copy got */
+  ksefNumber?: string;
+  invoiceHash: string;
+  invoiceFileName?: string;
+  outcome: Outcome;
+  /** accepted or duplicate: the invoice is in KSeF under ksefNumber */
+  ok: boolean;
+  status: Status;
+  originalSessionReferenceNumber?: string;
+  acquisitionDate?: string;
+  invoicingDate: string;
+  permanentStorageDate?: string;
+  invoicingMode?: 'Online' | 'Offline';
+  verificationLink?: string;
+  attempts?: number;
+}
+
+/** A UPO (the official receipt) as downloaded, with its signature checked. */
+export interface Upo {
+  referenceNumber: string;
+  xml: Buffer;
+  sha256: string;
+  /** x-ms-meta-hash was present and matched */
+  hashChecked: boolean;
+  verified: boolean;
+  verification?: { upo: { sessionReferenceNumber: string; documents: { ksefNumber: string; hash: string; invoiceNumber: string; sellerNip: string; mode: string; [key: string]: unknown }[]; [key: string]: unknown }; signer: CertificateInfo; signingTime: string; signatureMethod: string; chained: boolean };
+  verificationError?: { code: string; message: string; findings?: string[] };
+}
+
+export interface SessionResult {
+  referenceNumber: string;
+  status: Status;
+  /** processed (200); invoices may still have failed one by one */
+  ok: boolean;
+  invoiceCount: number;
+  successfulInvoiceCount: number;
+  failedInvoiceCount: number;
+  invoices: InvoiceResult[];
+  upo: Upo[];
+  /** why the UPO could not be downloaded (the results stand) */
+  upoError?: { code: string; message: string };
+}
+
+export interface DocumentResult {
+  index: number;
+  name?: string;
+  ok: boolean;
+  ksefNumber?: string;
+  outcome: Outcome;
+  sent?: SentInvoice;
+  result?: InvoiceResult;
+  error?: { code: string; message: string; field?: string; findings?: string[] };
+}
+
+export interface SendReport extends SessionResult {
+  documents: DocumentResult[];
+}
+
+export interface SendOptions extends CallOptions {
+  /** wait for every invoice and the UPO (default true); false: send, close, return */
+  wait?: boolean;
+  formCode?: FormCode['systemCode'];
+  offlineMode?: boolean;
+  /** report documents failing the local checks and send the rest (default: stop before anything is sent) */
+  skipInvalid?: boolean;
+  resend550?: number;
+  /** parallel sends (native backend) */
+  concurrency?: number;
+  /** download the session UPO (default true) */
+  upo?: boolean;
+  timeoutMs?: number;
+}
+
+/** An open session's exported state. SECRET: holds the AES key; util.inspect hides it, toJSON keeps it. */
+export declare class SavedSession {
+  private constructor();
+  readonly referenceNumber: string;
+  readonly validUntil: string;
+  toJSON(): object;
+}
+
+export declare class OnlineSession {
+  private constructor();
+  readonly referenceNumber: string;
+  readonly formCode: FormCode;
+  readonly validUntil: string;
+  readonly closed: boolean;
+  /** Check, encrypt and send one invoice; retry-safe. */
+  send(invoice: Invoice, options?: { offlineMode?: boolean; hashOfCorrectedInvoice?: string } & CallOptions): Promise<SentInvoice>;
+  /** Close; with wait, also wait for processing and answer the results and the UPO. */
+  close(options?: { wait?: boolean; upo?: boolean; timeoutMs?: number } & CallOptions): Promise<SessionResult | undefined>;
+  wait(options?: { upo?: boolean; timeoutMs?: number } & CallOptions): Promise<SessionResult>;
+  export(options?: CallOptions): Promise<SavedSession>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export declare class Sessions {
+  open(options?: { formCode?: FormCode['systemCode'] } & CallOptions): Promise<OnlineSession>;
+  /** Resume a session from its SavedSession, its JSON text or the object. */
+  restore(saved: SavedSession | string | object, options?: CallOptions): Promise<OnlineSession>;
+  openHere(options?: CallOptions): Promise<{ referenceNumber: string; formCode: FormCode; validUntil: string }[]>;
+  status(referenceNumber: string, options?: CallOptions): Promise<{ status: Status; dateCreated: string; dateUpdated: string; validUntil?: string; invoiceCount?: number; successfulInvoiceCount?: number; failedInvoiceCount?: number; [key: string]: unknown }>;
+  /** Wait until KSeF processed a closed session; a TimeoutError carries referenceNumber and is resumable. */
+  wait(referenceNumber: string, options?: { upo?: boolean; timeoutMs?: number } & CallOptions): Promise<SessionResult>;
+  invoices(referenceNumber: string, options?: { failed?: boolean; pageSize?: number } & CallOptions): AsyncGenerator<InvoiceResult, void, undefined>;
+  invoice(referenceNumber: string, invoiceReferenceNumber: string, options?: CallOptions): Promise<InvoiceResult>;
+  invoiceUpo(referenceNumber: string, which: { invoiceReferenceNumber?: string; ksefNumber?: string } & CallOptions): Promise<Upo>;
+  upo(referenceNumber: string, options?: { upoReferenceNumber?: string } & CallOptions): Promise<Upo[]>;
+  list(filters?: { sessionType?: 'Online' | 'Batch'; referenceNumber?: string; statuses?: string[]; pageSize?: number; continuationToken?: string; [key: string]: unknown } & CallOptions): Promise<{ sessions: object[]; continuationToken?: string }>;
+}
+
+export declare class Invoices {
+  /** Send invoices through one online session: per document its KSeF number or typed failure, KOD I links, and the session UPO. */
+  send(invoices: Iterable<Invoice>, options?: SendOptions): Promise<SendReport>;
+}
+
 export declare class Client {
   private constructor(config: ClientOptions);
   static create(options: ClientOptions): Promise<Client>;
@@ -189,6 +354,10 @@ export declare class Client {
   static fromProfile(input?: string | (ProfileInput & ClientOptions)): Promise<Client>;
   readonly auth: Auth;
   readonly tokens: Tokens;
+  readonly sessions: Sessions;
+  readonly invoices: Invoices;
+  /** Open an online session: `await using s = await client.onlineSession()` closes it at the end of the block. */
+  onlineSession(options?: { formCode?: FormCode['systemCode'] } & CallOptions): Promise<OnlineSession>;
   readonly environment: Environment | undefined;
   /** The backend chosen at create. */
   readonly backend: Backend;
@@ -233,9 +402,20 @@ export interface XadesReport {
   identity?: { type: string; value: string; source?: string };
 }
 
+export interface TestCertificate {
+  /** PEM text of the certificate. */
+  certificatePem: string;
+  /** PEM text of the unencrypted PKCS#8 key (secret). */
+  keyPem: string;
+  /** The PKCS#12 file's bytes (holds the key; secret). */
+  pkcs12: Buffer;
+  info: CertificateInfo;
+}
+
 export declare const certs: {
   inspect(input: { cert: KeyMaterial; key?: KeyMaterial; password?: string } & CallOptions): Promise<CertificateInfo & { keyLoaded: boolean; valid: boolean; validNote?: string }>;
-  generateTestCertificate(input?: { kind?: 'personal' | 'seal'; nip?: string; pesel?: string; givenName?: string; surname?: string; organization?: string; commonName?: string; keyType?: 'ecdsa' | 'rsa'; password?: string; validDays?: number } & CallOptions): Promise<{ certificatePem: string; keyPem: string; pkcs12: string; info: CertificateInfo }>;
+  /** A self-signed KSeF TEST certificate: PEM texts, and the PKCS#12 file's bytes (protected by `password`, if given) — each accepted as KeyMaterial. */
+  generateTestCertificate(input?: { kind?: 'personal' | 'seal'; nip?: string; pesel?: string; givenName?: string; surname?: string; organization?: string; commonName?: string; keyType?: 'ecdsa' | 'rsa'; password?: string; validDays?: number } & CallOptions): Promise<TestCertificate>;
 };
 
 /** Build information of the core (platform 'wasip1/wasm' or e.g. 'linux/amd64' for native). */
@@ -254,7 +434,7 @@ export declare function setBackend(backend: Backend, options?: BackendOptions): 
 export declare function getBackend(): Backend;
 
 export interface KsefErrorFields {
-  code: string;
+  code: ErrorCode | (string & {});
   message: string;
   httpStatus?: number;
   exceptions: { code: number; description?: string; details?: string[] }[];
@@ -266,10 +446,19 @@ export interface KsefErrorFields {
   findings: string[];
   field?: string;
   warnings: { code: string; message: string }[];
+  /** Seconds KSeF asked to wait (a 429 that outlasted the retries). */
+  retryAfter?: number;
+  /** Whether the same call, made again later unchanged, can succeed (transport, timeout, rate limit). */
+  readonly retryable: boolean;
 }
 
+/** Base of every ksefkit error; `code` is the envelope's stable code. */
 export declare class KsefError extends Error implements KsefErrorFields {
-  code: string;
+  /** The code of errors of this class made without one. */
+  static readonly code: string;
+  /** Built from the envelope's error object (the package does this; tests may too). */
+  constructor(error?: Partial<Omit<KsefErrorFields, 'retryable'>> & { [key: string]: unknown }, warnings?: { code: string; message: string }[]);
+  code: ErrorCode | (string & {});
   httpStatus?: number;
   exceptions: { code: number; description?: string; details?: string[] }[];
   traceId?: string;
@@ -280,22 +469,70 @@ export declare class KsefError extends Error implements KsefErrorFields {
   findings: string[];
   field?: string;
   warnings: { code: string; message: string }[];
-}
-export declare class InputError extends KsefError {}
-export declare class ApiError extends KsefError {}
-export declare class AuthFailedError extends ApiError {}
-export declare class UnauthorizedError extends ApiError {}
-export declare class ForbiddenError extends ApiError {}
-export declare class RateLimitError extends ApiError {
-  /** seconds */
   retryAfter?: number;
+  readonly retryable: boolean;
 }
-export declare class TransportError extends KsefError {}
-export declare class TimeoutError extends KsefError {}
-/** name is 'AbortError', like an aborted fetch. */
-export declare class CanceledError extends KsefError {}
-export declare class CryptoError extends KsefError {}
-export declare class SignatureError extends KsefError {}
+
+// The exception classes, one per error code of the core. CanceledError's
+// name is 'AbortError', like an aborted fetch.
+// BEGIN GENERATED declarations by `make errors` from core/errs/table.go; do not edit
+/** Every code of the envelope's error (core/errs); KsefError.code may also hold a code added later. */
+export type ErrorCode =
+  | 'input.invalid'
+  | 'op.unknown'
+  | 'ksef.api'
+  | 'ksef.auth_failed'
+  | 'ksef.unauthorized'
+  | 'ksef.forbidden'
+  | 'ksef.rate_limited'
+  | 'ksef.gone'
+  | 'ksef.protocol'
+  | 'auth.required'
+  | 'transport'
+  | 'timeout'
+  | 'canceled'
+  | 'crypto'
+  | 'signature.invalid'
+  | 'handle.invalid'
+  | 'internal';
+/** `input.invalid` — The caller's input is wrong (bad identifier, missing field, malformed JSON, unreadable certificate); nothing was sent. */
+export declare class InputError extends KsefError {}
+/** `op.unknown` — The operation name is not in the table (ops.list lists them); an empty name is input.invalid for the field op. */
+export declare class UnknownOperationError extends InputError {}
+/** `ksef.api` — KSeF answered with an error (HTTP 4xx/5xx or an exception body); the base of every ksef.* code. */
+export declare class ApiError extends KsefError {}
+/** `ksef.auth_failed` — An authentication ended with a terminal status (415, 425, 450, 460, 470, 480, 500, 550 after the retry); see status. */
+export declare class AuthFailedError extends ApiError {}
+/** `ksef.unauthorized` — HTTP 401: the access token is missing, expired or revoked; authenticate again. */
+export declare class UnauthorizedError extends ApiError {}
+/** `ksef.forbidden` — HTTP 403: permissions, IP policy or a security block. */
+export declare class ForbiddenError extends ApiError {}
+/** `ksef.rate_limited` — HTTP 429 that outlasted the retry budget; retry after retryAfterSeconds. */
+export declare class RateLimitError extends ApiError {
+  readonly retryable: true;
+}
+/** `ksef.gone` — HTTP 410: an asynchronous operation's status passed its retention. */
+export declare class GoneError extends ApiError {}
+/** `ksef.protocol` — KSeF (or something posing as it) answered with a body the client cannot understand. */
+export declare class ProtocolError extends ApiError {}
+/** `auth.required` — The operation needs an authenticated client. */
 export declare class NotAuthenticatedError extends KsefError {}
+/** `transport` — The request got no HTTP answer (DNS, TCP, TLS, reset, truncated body) after the retries allowed. */
+export declare class TransportError extends KsefError {
+  readonly retryable: true;
+}
+/** `timeout` — A deadline passed (per request, overall, or polling); polling timeouts carry the reference number to resume with. */
+export declare class TimeoutError extends KsefError {
+  readonly retryable: true;
+}
+/** `canceled` — The caller canceled the operation. */
+export declare class CanceledError extends KsefError {}
+/** `crypto` — A cryptographic step failed (wrong password, key not matching the certificate). */
+export declare class CryptoError extends KsefError {}
+/** `signature.invalid` — An XAdES signature failed verification; findings name the causes. */
+export declare class SignatureError extends KsefError {}
+/** `handle.invalid` — A client or operation handle is unknown, freed or forged. */
 export declare class InvalidHandleError extends KsefError {}
+/** `internal` — A bug in ksefkit (a recovered panic, an impossible state). */
 export declare class InternalError extends KsefError {}
+// END GENERATED declarations

@@ -6,9 +6,14 @@ const require = createRequire(import.meta.url);
 const k = require('./index.cjs');
 
 export const {
-  Client, SavedTokens, GeneratedToken, xades, certs, version, inflight, call, setBackend, getBackend,
-  KsefError, InputError, ApiError, AuthFailedError, UnauthorizedError, ForbiddenError, RateLimitError,
-  TransportError, TimeoutError, CanceledError, CryptoError, SignatureError, NotAuthenticatedError,
-  InvalidHandleError, InternalError,
+  Client, SavedTokens, GeneratedToken, SavedSession, OnlineSession, xades, certs, version, inflight, call, setBackend, getBackend,
 } = k;
+// The exception classes, one per error code of the core.
+// BEGIN GENERATED exports by `make errors` from core/errs/table.go; do not edit
+export const {
+  KsefError, InputError, UnknownOperationError, ApiError, AuthFailedError, UnauthorizedError,
+  ForbiddenError, RateLimitError, GoneError, ProtocolError, NotAuthenticatedError, TransportError,
+  TimeoutError, CanceledError, CryptoError, SignatureError, InvalidHandleError, InternalError,
+} = k;
+// END GENERATED exports
 export default k;

@@ -1,7 +1,7 @@
 """Call overhead from Python (reported, not asserted; DESIGN.md target
 <= 15 us for a small JSON call on the native backend), one token
-authentication against the simulator as seen from Python, and the cold
-start of a process — on both backends: native (libksef.so via ctypes) and
+authentication against the simulator as seen from Python, 1 000 invoices
+through one online session (invoices.send), and the cold start of a process — on both backends: native (libksef.so via ctypes) and
 wasm (ksef.wasm under wasmtime, with and without the compile cache).
 
     python bench.py              # everything (make bench-python)
@@ -43,6 +43,25 @@ def one_backend(backend: str, sim: Optional[List[str]]) -> None:
         k = 20
         t = min(timeit.repeat(lambda: c.auth.with_token(token=token, nip=nip), number=k, repeat=3)) / k * 1e3
     print(f"bench-python [{backend}]: token auth against the simulator (wall, incl. sim): {t:.2f} ms")
+    with ksefkit.Client("test", base_url=url, session_poll_initial=0.005, session_poll_max=0.05) as c:
+        c.auth.with_token(token=token, nip=nip)
+        docs = invoices(url, nip, 1000)
+        t0 = time.perf_counter()
+        rep = c.invoices.send(docs)
+        wall = time.perf_counter() - t0
+    assert rep.successful_invoice_count == len(docs) and rep.upo and rep.upo[0].verified, rep.status
+    print(f"bench-python [{backend}]: invoices.send of {len(docs)} invoices of {len(docs[0]) // 1000} kB through one "
+          f"online session (wall, incl. sim, UPO verified): {wall:.2f} s, {wall / len(docs) * 1e6:.0f} us/invoice")
+
+
+def invoices(url: str, nip: str, n: int) -> List[bytes]:
+    """n unique FA(3) invoices: the simulator's filled sample, renumbered."""
+    import urllib.request
+    mark = "BENCH-00000000"
+    with urllib.request.urlopen(f"{url}/_sim/samples/fa3?sellerNip={nip}&number={mark}", timeout=10) as r:
+        doc = r.read()
+    stamp = f"{time.time_ns() % 10**6:06d}"
+    return [doc.replace(mark.encode(), f"B{stamp}-{i:07d}".encode()) for i in range(n)]
 
 
 def cold(backend: str, cache: Optional[str] = None) -> float:
@@ -78,7 +97,8 @@ def main() -> None:
     sim: List[str] = []
     if os.path.exists(sim_exe):
         p = subprocess.Popen([sim_exe, "--addr", "127.0.0.1:0", "--seed-token", "--log-level", "error",
-                              "--auth-delay", "0"], stdout=subprocess.PIPE, text=True)
+                              "--auth-delay", "0", "--processing-delay", "0", "--storage-delay", "0"],
+                             stdout=subprocess.PIPE, text=True)
         url = p.stdout.readline().split()[-1]
         seed = json.loads(p.stdout.readline())
         sim = [url, seed["nip"], seed["token"]]

@@ -29,6 +29,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/invoice"
 	"github.com/ksefkit/ksefkit/core/ksef"
 	"github.com/ksefkit/ksefkit/core/online"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/core/xades"
 	"github.com/ksefkit/ksefkit/sim/samples"
 )
@@ -90,7 +91,7 @@ func run(w io.Writer, baseURL string, verbose bool) error {
 	}
 
 	start := time.Now()
-	info, err := c.AuthenticateWithToken(ctx, ksef.TokenAuth{Token: token, Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}})
+	info, err := c.AuthenticateWithToken(ctx, ksef.TokenAuth{Token: secret.NewString(token), Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}})
 	if err != nil {
 		return describe("authentication", err)
 	}

@@ -15,12 +15,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
 
 	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/core/transport"
 )
 
@@ -216,4 +219,30 @@ func reportWarnings(ctx context.Context, w []errs.Warning) {
 		s.items = append(s.items, w...)
 		s.mu.Unlock()
 	}
+}
+
+// A Call carries a bearer token and a Result a body that may hold tokens:
+// their printed forms show the route, status and sizes only.
+
+func (c Call) String() string {
+	return "api.Call{" + c.Method + " " + c.Route + ", bearer " + show(c.Bearer != "") + "}"
+}
+func (c Call) GoString() string             { return c.String() }
+func (c Call) Format(f fmt.State, _ rune)   { _, _ = io.WriteString(f, c.String()) }
+func (c Call) LogValue() slog.Value         { return slog.StringValue(c.String()) }
+func (c Call) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
+
+func (r Result) String() string {
+	return fmt.Sprintf("api.Result{%d, body %d bytes %s}", r.Status, len(r.Body), secret.Redacted)
+}
+func (r Result) GoString() string             { return r.String() }
+func (r Result) Format(f fmt.State, _ rune)   { _, _ = io.WriteString(f, r.String()) }
+func (r Result) LogValue() slog.Value         { return slog.StringValue(r.String()) }
+func (r Result) MarshalJSON() ([]byte, error) { return json.Marshal(r.String()) }
+
+func show(present bool) string {
+	if present {
+		return secret.Redacted
+	}
+	return "none"
 }

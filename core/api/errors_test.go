@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/core/transport"
 )
 
@@ -114,7 +115,7 @@ func TestParseWarnings(t *testing.T) {
 }
 
 func TestTokenInfoNeverPrintsToken(t *testing.T) {
-	ti := TokenInfo{Token: "secret-jwt"}
+	ti := TokenInfo{Token: secret.NewString("secret-jwt")}
 	for _, s := range []string{ti.String(), ti.GoString()} {
 		if s == "" || strings.Contains(s, "secret-jwt") {
 			t.Fatalf("token leaked: %s", s)

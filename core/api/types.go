@@ -8,6 +8,7 @@ import (
 
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/ippolicy"
+	"github.com/ksefkit/ksefkit/core/secret"
 )
 
 // Time is a KSeF date-time. The server writes up to 7 fractional digits and
@@ -52,14 +53,16 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("date-time %q is not RFC 3339", s)
 }
 
-// TokenInfo is a JWT with its validity.
+// TokenInfo is a JWT with its validity. The token is read from KSeF's
+// answers and never printed or marshalled (secret.String); Reveal it where
+// it is sent.
 type TokenInfo struct {
-	Token      string `json:"token"`
-	ValidUntil Time   `json:"validUntil"`
+	Token      secret.String `json:"token"`
+	ValidUntil Time          `json:"validUntil"`
 }
 
 func (t *TokenInfo) check(name string) error {
-	if t == nil || t.Token == "" {
+	if t == nil || t.Token.IsZero() {
 		return fmt.Errorf("%s.token missing", name)
 	}
 	if t.ValidUntil.IsZero() {

@@ -114,7 +114,7 @@ func (f *Flow) Authenticate(ctx context.Context, cred Credential) (*Tokens, erro
 		if st.Status.Code != 200 {
 			return nil, statusError(init.ReferenceNumber, st.Status)
 		}
-		tok, err := f.API.Redeem(ctx, init.AuthenticationToken.Token)
+		tok, err := f.API.Redeem(ctx, init.AuthenticationToken.Token.Reveal())
 		if err != nil {
 			e := errs.As(err)
 			if e.ReferenceNumber == "" {
@@ -138,7 +138,7 @@ func (f *Flow) poll(ctx context.Context, init *api.AuthInitResponse) (*api.AuthS
 	pending := poll.Pending{What: "authentication " + init.ReferenceNumber + " (KSeF may still be verifying the certificate)", ReferenceNumber: init.ReferenceNumber}
 	return poll.Until(ctx, f.clock(ctx), f.Poll.WithDefaults(DefaultPoll), pending,
 		func(ctx context.Context) (*api.AuthStatusResponse, bool, error) {
-			st, err := f.API.AuthStatus(ctx, init.ReferenceNumber, init.AuthenticationToken.Token)
+			st, err := f.API.AuthStatus(ctx, init.ReferenceNumber, init.AuthenticationToken.Token.Reveal())
 			if err != nil {
 				e := errs.As(err)
 				if e.ReferenceNumber == "" {

@@ -12,13 +12,15 @@ import (
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/ippolicy"
 	"github.com/ksefkit/ksefkit/core/pubkeys"
+	"github.com/ksefkit/ksefkit/core/secret"
 )
 
 // KSeFToken authenticates with a KSeF token (POST /auth/ksef-token).
 type KSeFToken struct {
 	// Token is the whole token string as KSeF issued it (it contains '|'
-	// separators itself). Secret: never logged or printed.
-	Token  string
+	// separators itself). Secret: it prints, logs and marshals as
+	// [redacted].
+	Token  secret.String
 	Ctx    ids.ContextIdentifier
 	Policy *ippolicy.Policy
 }
@@ -29,13 +31,14 @@ func (k *KSeFToken) Method() string { return "ksef-token" }
 // Context implements Credential.
 func (k *KSeFToken) Context() ids.ContextIdentifier { return k.Ctx }
 
-// String never shows the token.
-func (k *KSeFToken) String() string {
-	return "KSeFToken{context " + k.Ctx.String() + ", token redacted}"
+// String never shows the token (value receiver: %v of a KSeFToken value
+// and of a pointer are alike).
+func (k KSeFToken) String() string {
+	return "KSeFToken{context " + k.Ctx.String() + ", token " + secret.Redacted + "}"
 }
 
 // GoString never shows the token either (%#v).
-func (k *KSeFToken) GoString() string { return k.String() }
+func (k KSeFToken) GoString() string { return k.String() }
 
 // Validate checks the context, the policy and the token's shape.
 func (k *KSeFToken) Validate() error {
@@ -45,7 +48,7 @@ func (k *KSeFToken) Validate() error {
 	if err := k.Policy.Validate(); err != nil {
 		return err
 	}
-	t := k.Token
+	t := k.Token.Reveal()
 	if t == "" {
 		return errs.Invalid("token", "KSeF token is empty")
 	}
@@ -74,7 +77,7 @@ func (k *KSeFToken) Start(ctx context.Context, f *Flow, ch *api.ChallengeRespons
 	}
 	// timestampMs, not the string timestamp: converting the 7-digit
 	// fractional timestamp yourself invites rounding bugs (ksef-api#306).
-	plain := []byte(k.Token + "|" + strconv.FormatInt(ch.TimestampMs, 10))
+	plain := []byte(k.Token.Reveal() + "|" + strconv.FormatInt(ch.TimestampMs, 10))
 	enc, err := key.EncryptOAEP(plain)
 	clear(plain)
 	if err != nil {

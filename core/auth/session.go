@@ -84,13 +84,13 @@ func (s *Session) AccessToken(ctx context.Context) (string, error) {
 		return "", errs.New(errs.NotAuthenticated, "the client is not authenticated; authenticate with a KSeF token or a certificate first")
 	}
 	if now.Add(s.leeway()).Before(t.Access.ValidUntil.Time) {
-		return t.Access.Token, nil
+		return t.Access.Token.Reveal(), nil
 	}
 	t, err := s.renew(ctx, t)
 	if err != nil {
 		return "", err
 	}
-	return t.Access.Token, nil
+	return t.Access.Token.Reveal(), nil
 }
 
 // Refresh obtains a new access token now (callers that overlap share one
@@ -155,7 +155,7 @@ func (s *Session) doRenew(ctx context.Context, seen *Tokens, cred Credential) (*
 	now := s.Flow.clock(ctx).Now()
 	log := s.Flow.log()
 	if now.Add(s.leeway()).Before(seen.Refresh.ValidUntil.Time) {
-		resp, err := s.Flow.API.Refresh(ctx, seen.Refresh.Token)
+		resp, err := s.Flow.API.Refresh(ctx, seen.Refresh.Token.Reveal())
 		if err == nil {
 			t := *seen
 			t.Access = *resp.AccessToken
@@ -191,8 +191,9 @@ func (s *Session) Restore(t *Tokens) {
 	s.mu.Unlock()
 }
 
-// LogValue makes slog print a Tokens value without the token strings.
-func (t *Tokens) LogValue() slog.Value {
+// LogValue makes slog print Tokens without the token strings (value
+// receiver: a Tokens value and a *Tokens both have it).
+func (t Tokens) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("reference", t.ReferenceNumber),
 		slog.String("context", t.Context.String()),
@@ -202,9 +203,9 @@ func (t *Tokens) LogValue() slog.Value {
 }
 
 // String describes the tokens without revealing them.
-func (t *Tokens) String() string {
+func (t Tokens) String() string {
 	return "Tokens{reference " + t.ReferenceNumber + ", context " + t.Context.String() + ", access " + t.Access.String() + ", refresh " + t.Refresh.String() + "}"
 }
 
 // GoString is String for %#v.
-func (t *Tokens) GoString() string { return t.String() }
+func (t Tokens) GoString() string { return t.String() }

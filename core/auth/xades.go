@@ -74,7 +74,7 @@ func (x *XAdES) Validate() error {
 		}
 	case authreq.SubjectFingerprint:
 	default:
-		return errs.Invalid("subjectType", "subject type %q: use certificateSubject or certificateFingerprint", x.SubjectType)
+		return errs.Invalid("subjectType", "subject type (%s): use certificateSubject or certificateFingerprint", errs.Shape(string(x.SubjectType)))
 	}
 	return nil
 }

@@ -76,7 +76,7 @@ func validChallenge(s string) bool {
 // so that mistakes surface here and not as KSeF 21111/21401 later.
 func (r *Request) Validate() error {
 	if !validChallenge(r.Challenge) {
-		return errs.Invalid("challenge", "challenge %q does not match "+challengeLayout+" (from POST /auth/challenge)", r.Challenge)
+		return errs.Invalid("challenge", "challenge (%s) does not match "+challengeLayout+" (from POST /auth/challenge)", errs.Shape(r.Challenge))
 	}
 	if err := r.Context.Validate(); err != nil {
 		return errs.Invalid("contextIdentifier", "%v", err)
@@ -84,12 +84,12 @@ func (r *Request) Validate() error {
 	switch r.SubjectType {
 	case SubjectCertificate, SubjectFingerprint:
 	default:
-		return errs.Invalid("subjectIdentifierType", "subject identifier type %q: use certificateSubject or certificateFingerprint", r.SubjectType)
+		return errs.Invalid("subjectIdentifierType", "subject identifier type (%s): use certificateSubject or certificateFingerprint", errs.Shape(string(r.SubjectType)))
 	}
 	switch r.Namespace {
 	case "", Namespace20, Namespace21:
 	default:
-		return errs.Invalid("namespace", "namespace %q: use %s or %s", r.Namespace, Namespace20, Namespace21)
+		return errs.Invalid("namespace", "namespace (%s): use %s or %s", errs.Shape(r.Namespace), Namespace20, Namespace21)
 	}
 	return r.Policy.Validate()
 }

@@ -57,7 +57,7 @@ func (p *parser) next() (xml.Token, error) {
 			return t, nil
 		case xml.CharData:
 			if len(bytes.TrimSpace(t)) != 0 {
-				return nil, errs.Invalid("document", "unexpected text %q between elements", truncate(string(t)))
+				return nil, errs.Invalid("document", "unexpected text (%s) between elements", errs.Shape(string(t)))
 			}
 		case xml.Directive:
 			return nil, errs.Invalid("document", "DOCTYPE and other directives are not allowed")
@@ -271,11 +271,4 @@ func name(tok xml.Token) string {
 		return "</" + t.Name.Local + ">"
 	}
 	return fmt.Sprintf("%T", tok)
-}
-
-func truncate(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }

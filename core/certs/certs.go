@@ -48,10 +48,15 @@ type Credential struct {
 //     legacy Proc-Type/DEK-Info encrypted PEM, or the same structures in DER;
 //   - key empty and cert a PKCS#12/PFX file: see LoadPKCS12.
 //
+// Both inputs may be file contents as saved by other tools: text before
+// the PEM blocks (openssl's "Bag Attributes"), a byte order mark, UTF-16,
+// base64 without PEM armor (see Normalize).
+//
 // password is used only when the key (or PFX) is encrypted. Load does not
 // reject expired certificates — signing does, through CheckValidity — so that
 // an expired one can still be inspected.
 func Load(cert, key, password []byte) (*Credential, error) {
+	cert, key = Normalize(cert), Normalize(key)
 	if len(bytes.TrimSpace(key)) == 0 && !isPEM(cert) {
 		if _, err := x509.ParseCertificate(cert); err != nil && len(cert) > 0 {
 			return LoadPKCS12(cert, password)
@@ -103,7 +108,7 @@ func Load(cert, key, password []byte) (*Credential, error) {
 // and Java exports). The leaf is the certificate matching the key, wherever
 // it sits in the file.
 func LoadPKCS12(pfx, password []byte) (*Credential, error) {
-	key, leaf, cas, err := pkcs12.DecodeChain(pfx, string(password))
+	key, leaf, cas, err := pkcs12.DecodeChain(Normalize(pfx), string(password))
 	if err != nil {
 		switch {
 		case errors.Is(err, pkcs12.ErrIncorrectPassword) && len(password) == 0:
@@ -116,7 +121,8 @@ func LoadPKCS12(pfx, password []byte) (*Credential, error) {
 			return nil, malformedCert("the PKCS#12 file uses BER indefinite-length encoding, which is not supported; " +
 				"re-export it with OpenSSL: `openssl pkcs12 -in old.pfx -nodes -out all.pem && openssl pkcs12 -export -in all.pem -out new.pfx`")
 		}
-		return nil, malformedCert("not a readable certificate, key or PKCS#12 file: %v", err)
+		// go-pkcs12's own text is an ASN.1 structure dump: no help to anyone.
+		return nil, malformedCert("the certificate is neither PEM, DER nor a PKCS#12 file")
 	}
 	return assemble(key, append([]*x509.Certificate{leaf}, cas...))
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/ids"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -52,7 +53,7 @@ type TestOptions struct {
 	Rand io.Reader
 	// Password protects the PKCS#12 output (pkcs12.Modern: AES-256 +
 	// PBKDF2-SHA-256, SHA-256 MAC). Empty gives an unencrypted PKCS#12.
-	Password string
+	Password secret.String
 }
 
 // TestCertificate is the generated certificate in every output form.
@@ -87,7 +88,7 @@ func GenerateTest(opts TestOptions) (*TestCertificate, error) {
 		case "RSA", "rsa":
 			key, err = rsa.GenerateKey(rand.Reader, 2048)
 		default:
-			return nil, errs.Invalid("keyType", "key type %q: use ECDSA or RSA", opts.KeyType)
+			return nil, errs.Invalid("keyType", "key type (%s): use ECDSA or RSA", errs.Shape(opts.KeyType))
 		}
 		if err != nil {
 			return nil, errs.Wrap(errs.Crypto, err, "generating the key")
@@ -133,10 +134,10 @@ func GenerateTest(opts TestOptions) (*TestCertificate, error) {
 		return nil, errs.Wrap(errs.InputInvalid, err, "the key cannot be written as PKCS#8")
 	}
 	enc := pkcs12.Passwordless
-	if opts.Password != "" {
+	if !opts.Password.IsZero() {
 		enc = pkcs12.Modern.WithRand(r)
 	}
-	pfx, err := enc.Encode(key, cert, nil, opts.Password)
+	pfx, err := enc.Encode(key, cert, nil, opts.Password.Reveal())
 	if err != nil {
 		return nil, errs.Wrap(errs.Crypto, err, "writing PKCS#12")
 	}
@@ -193,7 +194,7 @@ func testSubject(o *TestOptions) ([]byte, error) {
 		add(oidOrganizationIdentifier, "VATPL-"+o.NIP)
 		add(oidCommonName, orDefault(o.CommonName, org))
 	default:
-		return nil, errs.Invalid("kind", "certificate kind %q: use personal or seal", o.Kind)
+		return nil, errs.Invalid("kind", "certificate kind (%s): use personal or seal", errs.Shape(o.Kind))
 	}
 	der, err := asn1.Marshal(rdn)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -41,7 +42,7 @@ func TestGenerateTestPersonalAndSeal(t *testing.T) {
 		{TestOptions{Kind: "seal", NIP: "5265877635", Organization: "ACME Sp. z o.o.", Now: clock}, "seal",
 			Identity{"Nip", "5265877635", "organizationIdentifier"}, "CN=ACME Sp. z o.o.,organizationIdentifier=VATPL-5265877635,O=ACME Sp. z o.o.,C=PL", "ECDSA"},
 	} {
-		tc.opts.Password = "secret"
+		tc.opts.Password = secret.NewString("secret")
 		g, err := GenerateTest(tc.opts)
 		if err != nil {
 			t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 // inspecting a certificate on its own. In a PEM bundle the first
 // CERTIFICATE block is taken.
 func ParseCertificate(data []byte) (*x509.Certificate, error) {
+	data = Normalize(data)
 	if isPEM(data) {
 		rest := data
 		for {

@@ -64,7 +64,7 @@ func Lookup(name string) (Environment, error) {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	return Environment{}, errs.Invalid("environment", "unknown environment %q; expected one of %s, or a custom base URL", name, strings.Join(names, ", "))
+	return Environment{}, errs.Invalid("environment", "unknown environment (%s); expected one of %s, or a custom base URL", errs.Shape(name), strings.Join(names, ", "))
 }
 
 // Custom describes an environment reached through baseURL — the simulator
@@ -74,13 +74,13 @@ func Lookup(name string) (Environment, error) {
 func Custom(baseURL string, testData bool) (Environment, error) {
 	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return Environment{}, errs.Invalid("baseUrl", "base URL %q must be an absolute http(s) URL", baseURL)
+		return Environment{}, errs.Invalid("baseUrl", "base URL (%s) must be an absolute http(s) URL", errs.Shape(baseURL))
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return Environment{}, errs.Invalid("baseUrl", "base URL must not carry credentials, a query or a fragment")
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return Environment{}, errs.Invalid("baseUrl", "plain http is allowed only for loopback hosts (the simulator); use https for %s", u.Host)
+		return Environment{}, errs.Invalid("baseUrl", "plain http is allowed only for loopback hosts (the simulator); use https")
 	}
 	return Environment{
 		Name: "custom", APIBase: u.String(), TestData: testData, SelfSignedAllowed: testData,

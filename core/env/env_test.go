@@ -19,7 +19,8 @@ func TestLookup(t *testing.T) {
 		}
 	}
 	_, err := Lookup("staging")
-	if errs.CodeOf(err) != errs.InputInvalid || !strings.Contains(err.Error(), "staging") {
+	// The echo rule: the rejected name is described, not quoted.
+	if errs.CodeOf(err) != errs.InputInvalid || strings.Contains(err.Error(), "staging") || !strings.Contains(err.Error(), "7 characters") {
 		t.Fatalf("unknown name: %v", err)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+
+	"github.com/ksefkit/ksefkit/core/errs"
 )
 
 // ContextType is the kind of context an authentication acts in.
@@ -49,9 +51,9 @@ func (c ContextIdentifier) Validate() error {
 	case ContextPeppolID:
 		return ValidatePeppolID(c.Value)
 	case "":
-		return &Error{Kind: "context type", Value: "", Reason: "missing; expected one of Nip, InternalId, NipVatUe, PeppolId"}
+		return invalid("context type", "", "missing; expected one of Nip, InternalId, NipVatUe, PeppolId")
 	default:
-		return &Error{Kind: "context type", Value: string(c.Type), Reason: "unknown; expected one of Nip, InternalId, NipVatUe, PeppolId"}
+		return invalid("context type", string(c.Type), "unknown; expected one of Nip, InternalId, NipVatUe, PeppolId")
 	}
 }
 
@@ -65,22 +67,25 @@ func ParseContextType(s string) (ContextType, error) {
 			return t, nil
 		}
 	}
-	return "", &Error{Kind: "context type", Value: s, Reason: "unknown; expected one of Nip, InternalId, NipVatUe, PeppolId"}
+	return "", invalid("context type", s, "unknown; expected one of Nip, InternalId, NipVatUe, PeppolId")
 }
 
-// Error reports an identifier that failed validation. Identifiers are not
-// secrets, so the value is part of the message.
+// Error reports an identifier that failed validation. It does not hold the
+// value (core/errs: the echo rule): a value that fails to be a NIP is often
+// something else — a KSeF token pasted into the wrong field — so the
+// message describes it by its Shape (length and character classes) only.
 type Error struct {
 	Kind   string // "NIP", "PESEL", "InternalId", …
-	Value  string
+	Shape  string // errs.Shape of the value: "10 characters: digits"
 	Reason string
 }
 
+func invalid(kind, value, reason string) *Error {
+	return &Error{Kind: kind, Shape: errs.Shape(value), Reason: reason}
+}
+
 func (e *Error) Error() string {
-	if e.Value == "" {
-		return fmt.Sprintf("invalid %s: %s", e.Kind, e.Reason)
-	}
-	return fmt.Sprintf("invalid %s %q: %s", e.Kind, e.Value, e.Reason)
+	return fmt.Sprintf("invalid %s (%s): %s", e.Kind, e.Shape, e.Reason)
 }
 
 // The identifier formats below are checked by hand rather than with package
@@ -289,13 +294,13 @@ func nipCheckDigit(first9 string) int {
 // Polish tax identification number.
 func ValidateNIP(nip string) error {
 	if len(nip) != 10 {
-		return &Error{Kind: "NIP", Value: nip, Reason: "must have exactly 10 digits"}
+		return invalid("NIP", nip, "must have exactly 10 digits")
 	}
 	if !matchNIP(nip) {
-		return &Error{Kind: "NIP", Value: nip, Reason: "does not match the KSeF NIP pattern (10 digits, first not 0)"}
+		return invalid("NIP", nip, "does not match the KSeF NIP pattern (10 digits, first not 0)")
 	}
 	if c := nipCheckDigit(nip[:9]); c < 0 || int(nip[9]-'0') != c {
-		return &Error{Kind: "NIP", Value: nip, Reason: "checksum does not match"}
+		return invalid("NIP", nip, "checksum does not match")
 	}
 	return nil
 }
@@ -306,17 +311,17 @@ var peselWeights = [10]int{1, 3, 7, 9, 1, 3, 7, 9, 1, 3}
 // a PESEL number.
 func ValidatePESEL(pesel string) error {
 	if len(pesel) != 11 {
-		return &Error{Kind: "PESEL", Value: pesel, Reason: "must have exactly 11 digits"}
+		return invalid("PESEL", pesel, "must have exactly 11 digits")
 	}
 	if !matchPESEL(pesel) {
-		return &Error{Kind: "PESEL", Value: pesel, Reason: "does not match the PESEL pattern (digits with a valid month field)"}
+		return invalid("PESEL", pesel, "does not match the PESEL pattern (digits with a valid month field)")
 	}
 	sum := 0
 	for i := 0; i < 10; i++ {
 		sum += int(pesel[i]-'0') * peselWeights[i]
 	}
 	if (10-sum%10)%10 != int(pesel[10]-'0') {
-		return &Error{Kind: "PESEL", Value: pesel, Reason: "checksum does not match"}
+		return invalid("PESEL", pesel, "checksum does not match")
 	}
 	return nil
 }
@@ -326,10 +331,10 @@ func ValidatePESEL(pesel string) error {
 func ValidateInternalID(id string) error {
 	nip, ok := matchInternalID(id)
 	if !ok {
-		return &Error{Kind: "InternalId", Value: id, Reason: "must be a NIP, a dash and 5 digits (16 characters)"}
+		return invalid("InternalId", id, "must be a NIP, a dash and 5 digits (16 characters)")
 	}
 	if err := ValidateNIP(nip); err != nil {
-		return &Error{Kind: "InternalId", Value: id, Reason: "NIP part: " + err.(*Error).Reason}
+		return invalid("InternalId", id, "NIP part: "+err.(*Error).Reason)
 	}
 	return nil
 }
@@ -338,10 +343,10 @@ func ValidateInternalID(id string) error {
 func ValidateNipVatUe(id string) error {
 	nip, ok := matchNipVatUe(id)
 	if !ok {
-		return &Error{Kind: "NipVatUe", Value: id, Reason: "must be a Polish NIP, a dash and an EU VAT number with its country prefix (e.g. 5265877635-DE123456789)"}
+		return invalid("NipVatUe", id, "must be a Polish NIP, a dash and an EU VAT number with its country prefix (e.g. 5265877635-DE123456789)")
 	}
 	if err := ValidateNIP(nip); err != nil {
-		return &Error{Kind: "NipVatUe", Value: id, Reason: "NIP part: " + err.(*Error).Reason}
+		return invalid("NipVatUe", id, "NIP part: "+err.(*Error).Reason)
 	}
 	return nil
 }
@@ -349,7 +354,7 @@ func ValidateNipVatUe(id string) error {
 // ValidatePeppolID checks a Peppol service provider id ("P" + 2 letters + 6 digits).
 func ValidatePeppolID(id string) error {
 	if !matchPeppolID(id) {
-		return &Error{Kind: "PeppolId", Value: id, Reason: "must be P, two upper-case letters and six digits (e.g. PPL123456)"}
+		return invalid("PeppolId", id, "must be P, two upper-case letters and six digits (e.g. PPL123456)")
 	}
 	return nil
 }
@@ -376,13 +381,13 @@ func KSeFNumberChecksum(first32 string) string {
 func ValidateKSeFNumber(n string) error {
 	nip, ok := matchKSeFNumber(n)
 	if !ok {
-		return &Error{Kind: "KSeF number", Value: n, Reason: "does not match NIP-YYYYMMDD-XXXXXXXXXXXX-CC"}
+		return invalid("KSeF number", n, "does not match NIP-YYYYMMDD-XXXXXXXXXXXX-CC")
 	}
 	if err := ValidateNIP(nip); err != nil {
-		return &Error{Kind: "KSeF number", Value: n, Reason: "seller NIP: " + err.(*Error).Reason}
+		return invalid("KSeF number", n, "seller NIP: "+err.(*Error).Reason)
 	}
 	if len(n) == 35 && KSeFNumberChecksum(n[:32]) != n[33:] {
-		return &Error{Kind: "KSeF number", Value: n, Reason: "checksum does not match"}
+		return invalid("KSeF number", n, "checksum does not match")
 	}
 	return nil
 }

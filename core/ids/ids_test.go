@@ -2,6 +2,7 @@ package ids
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -111,5 +112,34 @@ func TestKSeFNumber(t *testing.T) {
 	}
 	if ValidateKSeFNumber("5265877635-20250826-0100001AF629") == nil {
 		t.Error("truncated number accepted")
+	}
+}
+
+// The echo rule (core/errs): a value that fails validation is described,
+// never quoted — a KSeF token pasted where the NIP goes must not end up in
+// a log line through the error.
+func TestErrorsNeverEchoTheValue(t *testing.T) {
+	const token = "20251010-EC-2B1A9C3D4E-5F6A7B8C9D-AB|nip-5265877635|0123456789abcdef0123456789abcdef"
+	for name, err := range map[string]error{
+		"NIP":        ValidateNIP(token),
+		"PESEL":      ValidatePESEL(token),
+		"InternalId": ValidateInternalID(token),
+		"NipVatUe":   ValidateNipVatUe(token),
+		"PeppolId":   ValidatePeppolID(token),
+		"KSeF":       ValidateKSeFNumber(token),
+		"context":    ContextIdentifier{Type: ContextNip, Value: token}.Validate(),
+		"type":       ContextIdentifier{Type: ContextType(token), Value: "5265877635"}.Validate(),
+		"checksum":   ValidateNIP("5265877636"),
+	} {
+		if err == nil {
+			t.Fatalf("%s: accepted", name)
+		}
+		msg := err.Error()
+		if strings.Contains(msg, "0123456789abcdef") || strings.Contains(msg, "20251010") || strings.Contains(msg, "5265877636") {
+			t.Errorf("%s: the value is echoed: %s", name, msg)
+		}
+		if !strings.Contains(msg, "characters") {
+			t.Errorf("%s: the shape is missing: %s", name, msg)
+		}
 	}
 }

@@ -57,7 +57,7 @@ func (p *Policy) Validate() error {
 		}
 		for i, s := range l.items {
 			if err := l.check(s); err != nil {
-				return errs.Invalid(fmt.Sprintf("authorizationPolicy.allowedIps.%s[%d]", l.name, i), "%q: %v", s, err)
+				return errs.Invalid(fmt.Sprintf("authorizationPolicy.allowedIps.%s[%d]", l.name, i), "entry (%s): %v", errs.Shape(s), err)
 			}
 		}
 	}

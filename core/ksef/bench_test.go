@@ -8,6 +8,7 @@ import (
 
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/ksef"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/core/transport"
 	"github.com/ksefkit/ksefkit/sim"
 )
@@ -43,7 +44,7 @@ func BenchmarkTokenAuth(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	auth := ksef.TokenAuth{Token: tok.Token, Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}}
+	auth := ksef.TokenAuth{Token: secret.NewString(tok.Token), Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}}
 	if _, err := c.AuthenticateWithToken(ctx, auth); err != nil { // warm the key cache
 		b.Fatal(err)
 	}

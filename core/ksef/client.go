@@ -21,8 +21,12 @@ import (
 	"github.com/ksefkit/ksefkit/core/online"
 	"github.com/ksefkit/ksefkit/core/poll"
 	"github.com/ksefkit/ksefkit/core/pubkeys"
+<<<<<<< HEAD
 	"github.com/ksefkit/ksefkit/core/ratelimit"
 	"github.com/ksefkit/ksefkit/core/receive"
+=======
+	"github.com/ksefkit/ksefkit/core/secret"
+>>>>>>> main
 	"github.com/ksefkit/ksefkit/core/transport"
 )
 
@@ -88,6 +92,9 @@ type Client struct {
 func New(cfg Config) (*Client, error) {
 	e, err := env.Resolve(cfg.Environment, cfg.BaseURL)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkUserAgent(cfg.UserAgent); err != nil {
 		return nil, err
 	}
 	logger := cfg.Logger
@@ -188,6 +195,22 @@ func (c *Client) authContext() ids.ContextIdentifier {
 	return ids.ContextIdentifier{}
 }
 
+// checkUserAgent refuses what cannot be an HTTP header value (RFC 9110
+// field-value: visible characters, spaces and tabs): a CRLF would otherwise
+// surface on the first request as a transport error, retried until the
+// deadline, or be refused differently by each host's HTTP library.
+func checkUserAgent(ua string) error {
+	for i := 0; i < len(ua); i++ {
+		if c := ua[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return errs.Invalid("userAgent", "userAgent contains a control character or line break (%s); it must be one line of visible text", errs.Shape(ua))
+		}
+	}
+	if len(ua) > 512 {
+		return errs.Invalid("userAgent", "userAgent is %d bytes long; at most 512", len(ua))
+	}
+	return nil
+}
+
 // Environment returns the environment the client talks to.
 func (c *Client) Environment() env.Environment { return c.env }
 
@@ -224,10 +247,14 @@ func infoOf(t *auth.Tokens) *AuthInfo {
 	return i
 }
 
-// TokenAuth is a KSeF-token authentication request.
+// TokenAuth is a KSeF-token authentication request:
+//
+//	ksef.TokenAuth{Token: secret.NewString(token), Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}}
 type TokenAuth struct {
-	// Token as KSeF issued it. Secret.
-	Token string
+	// Token as KSeF issued it. A secret.String, so that a TokenAuth (or
+	// anything holding one) printed with any verb, logged or marshalled
+	// shows [redacted].
+	Token secret.String
 	// Context to act in; for a NIP context ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}.
 	Context ids.ContextIdentifier
 	// Policy optionally restricts the access token to some IPv4 addresses.

@@ -56,7 +56,7 @@ func ParseJSONConfig(data []byte) (Config, error) {
 		d := json.NewDecoder(bytes.NewReader(data))
 		d.DisallowUnknownFields()
 		if err := d.Decode(&j); err != nil {
-			return Config{}, errs.Wrap(errs.InputInvalid, err, "client configuration")
+			return Config{}, errs.JSONInput(err, "client configuration")
 		}
 	}
 	return j.Config()
@@ -94,7 +94,7 @@ func (j JSONConfig) Config() (Config, error) {
 		_ = lvl.UnmarshalText([]byte(j.LogLevel))
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 	default:
-		return Config{}, errs.Invalid("logLevel", "logLevel must be debug, info, warn, error or off, got %q", j.LogLevel)
+		return Config{}, errs.Invalid("logLevel", "logLevel must be debug, info, warn, error or off (got %s)", errs.Shape(j.LogLevel))
 	}
 	if cfg.Environment == "" && cfg.BaseURL == "" {
 		return Config{}, errs.Invalid("environment", "environment (test, demo, prod) or baseUrl is required")

@@ -16,6 +16,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/ksef"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/core/transport"
 	"github.com/ksefkit/ksefkit/core/transport/nethttp"
 	"github.com/ksefkit/ksefkit/sim"
@@ -137,7 +138,7 @@ func setupWith(t *testing.T, network bool, opts sim.Options, leeway time.Duratio
 
 func (e *env) auth() (*ksef.AuthInfo, error) {
 	return e.client.AuthenticateWithToken(context.Background(), ksef.TokenAuth{
-		Token: e.token, Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: e.nip},
+		Token: secret.NewString(e.token), Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: e.nip},
 	})
 }
 
@@ -269,10 +270,10 @@ func TestUnknownTokenGives450(t *testing.T) {
 func TestInvalidInputMakesNoHTTPCall(t *testing.T) {
 	e := setup(t, false)
 	for _, c := range []ksef.TokenAuth{
-		{Token: e.token, Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: "1234567890"}},
-		{Token: "", Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: e.nip}},
-		{Token: e.token + " ", Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: e.nip}},
-		{Token: e.token, Context: ids.ContextIdentifier{Type: "Regon", Value: e.nip}},
+		{Token: secret.NewString(e.token), Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: "1234567890"}},
+		{Token: secret.String{}, Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: e.nip}},
+		{Token: secret.NewString(e.token + " "), Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: e.nip}},
+		{Token: secret.NewString(e.token), Context: ids.ContextIdentifier{Type: "Regon", Value: e.nip}},
 	} {
 		_, err := e.client.AuthenticateWithToken(context.Background(), c)
 		if errs.CodeOf(err) != errs.InputInvalid {

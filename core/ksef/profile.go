@@ -76,7 +76,7 @@ func (c *Client) AuthenticateWithProfile(ctx context.Context, r *profile.Resolve
 	}
 	switch cred.Method {
 	case profile.AuthToken:
-		return c.AuthenticateWithToken(ctx, TokenAuth{Token: cred.Token.Reveal(), Context: *r.Context})
+		return c.AuthenticateWithToken(ctx, TokenAuth{Token: cred.Token, Context: *r.Context})
 	case profile.AuthTestCertificate:
 		return c.AuthenticateWithTestCertificate(ctx, *r.Context)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/ksef"
 	"github.com/ksefkit/ksefkit/core/online"
 	"github.com/ksefkit/ksefkit/core/poll"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/core/transport"
 	"github.com/ksefkit/ksefkit/sim"
 	"github.com/ksefkit/ksefkit/sim/samples"
@@ -70,7 +71,7 @@ func BenchmarkSendAll1000(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := c.AuthenticateWithToken(ctx, ksef.TokenAuth{Token: tok.Token, Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}}); err != nil {
+	if _, err := c.AuthenticateWithToken(ctx, ksef.TokenAuth{Token: secret.NewString(tok.Token), Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}}); err != nil {
 		b.Fatal(err)
 	}
 	gen, err := samples.NewGenerator(samples.Fill{SellerNIP: nip}, 10<<10)

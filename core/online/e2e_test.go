@@ -3,6 +3,8 @@ package online_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/pem"
 	"fmt"
 	"strings"
@@ -16,7 +18,9 @@ import (
 	"github.com/ksefkit/ksefkit/core/ksef"
 	"github.com/ksefkit/ksefkit/core/online"
 	"github.com/ksefkit/ksefkit/core/poll"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/core/transport"
+	"github.com/ksefkit/ksefkit/core/transport/nethttp"
 	"github.com/ksefkit/ksefkit/core/upo"
 	"github.com/ksefkit/ksefkit/sim"
 	"github.com/ksefkit/ksefkit/sim/samples"
@@ -71,7 +75,7 @@ func (w *world) client() *ksef.Client {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	if _, err := c.AuthenticateWithToken(w.ctx(), ksef.TokenAuth{Token: w.tok, Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: w.nip}}); err != nil {
+	if _, err := c.AuthenticateWithToken(w.ctx(), ksef.TokenAuth{Token: secret.NewString(w.tok), Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: w.nip}}); err != nil {
 		w.t.Fatal(err)
 	}
 	return c
@@ -417,4 +421,39 @@ func TestTamperedUPO(t *testing.T) {
 
 func apiSel(invoiceRef string) api.UPOSelector {
 	return api.UPOSelector{InvoiceReferenceNumber: invoiceRef}
+}
+
+// Real KSeF's pre-signed URLs are https: with the simulator's --tls the UPO
+// comes from an https listener whose CA the client is given to trust, and
+// without that CA the download fails as a typed transport error (TLS
+// verification can never be switched off).
+func TestUPOOverHTTPS(t *testing.T) {
+	w := newWorld(t, sim.Options{TLS: true})
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(w.sim.CACertificatePEM()) {
+		t.Fatal("no CA")
+	}
+	trusting, err := ksef.New(ksef.Config{
+		BaseURL: w.sim.URL(), Environment: "test", Doer: nethttp.New(nethttp.Options{TLSConfig: &tls.Config{RootCAs: roots}}),
+		SessionPoll: poll.Policy{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := trusting.AuthenticateWithToken(w.ctx(), ksef.TokenAuth{Token: secret.NewString(w.tok), Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: w.nip}}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := trusting.SendInvoices(w.ctx(), []online.Document{{XML: w.invoice("fa3", samples.Fill{})}}, online.SendAllOptions{})
+	mustOK(t, rep, err)
+	st, err := trusting.Online().Status(w.ctx(), rep.ReferenceNumber)
+	if err != nil || !strings.HasPrefix(st.UPO.Pages[0].DownloadURL, "https://") {
+		t.Fatalf("%v %+v", err, st.UPO)
+	}
+	w.checkUPO(rep)
+
+	rep, err = w.c.SendInvoices(w.ctx(), []online.Document{{XML: w.invoice("fa3", samples.Fill{})}}, online.SendAllOptions{})
+	mustOK(t, rep, err)
+	if rep.UPOError == nil || rep.UPOError.Code != errs.Transport {
+		t.Fatalf("a UPO from an untrusted https server was accepted: %+v", rep.UPOError)
+	}
 }

@@ -26,7 +26,7 @@ func fakeTokens() *auth.Tokens {
 	return &auth.Tokens{
 		ReferenceNumber: "20261201-AU-0A1B2C3D4E-5F6A7B8C9D-E0",
 		Context:         ids.ContextIdentifier{Type: ids.ContextNip, Value: "5265877635"},
-		Access:          api.TokenInfo{Token: "access", ValidUntil: until},
-		Refresh:         api.TokenInfo{Token: "refresh", ValidUntil: until},
+		Access:          api.TokenInfo{Token: secret.NewString("access"), ValidUntil: until},
+		Refresh:         api.TokenInfo{Token: secret.NewString("refresh"), ValidUntil: until},
 	}
 }

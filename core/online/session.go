@@ -61,7 +61,9 @@ type Sent struct {
 	SellerNIP     string `json:"sellerNip,omitempty"`
 	IssueDate     string `json:"issueDate,omitempty"`
 	// VerificationLink is KOD I, the link every printout of the invoice
-	// carries (with the KSeF number, or "OFFLINE", under the QR code).
+	// carries (with the KSeF number, or "OFFLINE", under the QR code). It
+	// is empty only when the client does not know its environment: a bare
+	// base URL — name the environment it stands for (test, demo, prod) too.
 	VerificationLink string `json:"verificationLink,omitempty"`
 	// Recovered reports that the answer to the send was lost and the
 	// invoice was found in the session's list instead of being sent again.

@@ -133,6 +133,10 @@ func (m *Sessions) add(s *Session) {
 
 // Get returns an open session of this client by reference number.
 func (m *Sessions) Get(ref string) (*Session, error) {
+	// Only a value that passed the check is named in the error below.
+	if err := checkRef("referenceNumber", ref); err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if s := m.open[ref]; s != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/ippolicy"
 	"github.com/ksefkit/ksefkit/core/ksef"
+	"github.com/ksefkit/ksefkit/core/secret"
 )
 
 // ContextInput names the context either by a bare NIP or by type and value.
@@ -43,7 +44,7 @@ func (c ContextInput) Resolve() (ids.ContextIdentifier, error) {
 
 // TokenAuthInput is the input of "auth.token".
 type TokenAuthInput struct {
-	Token string `json:"token" doc:"the KSeF token exactly as issued (secret)"`
+	Token secret.String `json:"token" doc:"the KSeF token exactly as issued"`
 	ContextInput
 	AuthorizationPolicy *ippolicy.Policy `json:"authorizationPolicy,omitempty" doc:"optional {allowedIps: {ip4Addresses, ip4Ranges, ip4Masks}}"`
 }

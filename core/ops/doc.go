@@ -3,6 +3,8 @@ package ops
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ksefkit/ksefkit/core/errs"
 )
 
 // Markdown renders the reference of every operation (docs/ops.md).
@@ -28,9 +30,17 @@ func (t *Table) Markdown() string {
 		b.WriteString("\n**Result**\n\n")
 		writeFields(&b, Fields(op.outType), "")
 	}
-	b.WriteString("\n## Errors\n\nSee the `code` values in `core/errs/errs.go`: ")
-	b.WriteString("`input.invalid`, `ksef.api`, `ksef.auth_failed`, `ksef.unauthorized`, `ksef.forbidden`, `ksef.rate_limited`, `ksef.gone`, ")
-	b.WriteString("`auth.required`, `ksef.protocol`, `transport`, `timeout`, `canceled`, `crypto`, `signature.invalid`, `op.unknown`, `handle.invalid`, `internal`.\n")
+	b.WriteString("\n## Errors\n\nThe `code` of an error envelope is one of these (the table in `core/errs/table.go`). Python and Node raise\n")
+	b.WriteString("the class named here, which extends the parent class; *retry* marks codes where the same call, made again later\n")
+	b.WriteString("unchanged, can succeed.\n\n")
+	b.WriteString("| code | class | parent | retry | when |\n| --- | --- | --- | --- | --- |\n")
+	for _, i := range errs.Codes() {
+		class := "`" + i.Class + "`"
+		if i.Python != "" {
+			class += " (Python `" + i.Python + "`)"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s | %s |\n", i.Code, class, i.Parent, yes(i.Retryable), i.Doc)
+	}
 	return b.String()
 }
 
@@ -43,6 +53,9 @@ func writeFields(b *strings.Builder, fs []Field, indent string) {
 		opt := ""
 		if f.Optional {
 			opt = ", optional"
+		}
+		if f.Secret {
+			opt += ", secret"
 		}
 		doc := ""
 		if f.Doc != "" {

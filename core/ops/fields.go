@@ -4,18 +4,34 @@ import (
 	"reflect"
 	"strings"
 	"time"
+
+	"github.com/ksefkit/ksefkit/core/secret"
 )
 
 // Field documents one JSON field of an operation's input or output.
 type Field struct {
-	Name     string  `json:"name"`
-	Type     string  `json:"type"`
-	Optional bool    `json:"optional,omitempty"`
-	Doc      string  `json:"doc,omitempty"`
-	Fields   []Field `json:"fields,omitempty"`
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Optional bool   `json:"optional,omitempty"`
+	// Secret marks a token, key or password: never printed, logged or put in
+	// an error. In an output it is there because returning it is the
+	// operation's purpose (auth.tokens.export, certs.generate_test).
+	Secret bool    `json:"secret,omitempty"`
+	Doc    string  `json:"doc,omitempty"`
+	Fields []Field `json:"fields,omitempty"`
 }
 
-var timeType = reflect.TypeFor[time.Time]()
+var (
+	timeType         = reflect.TypeFor[time.Time]()
+	secretStringType = reflect.TypeFor[secret.String]()
+	secretBytesType  = reflect.TypeFor[secret.Bytes]()
+)
+
+// isSecret reports a field that holds a secret: of a secret type, or a
+// plain string tagged secret:"exported" in a result that carries one out.
+func isSecret(f reflect.StructField) bool {
+	return f.Type == secretStringType || f.Type == secretBytesType || f.Tag.Get("secret") != ""
+}
 
 // Fields describes the JSON shape of t from its struct tags (json, doc).
 func Fields(t reflect.Type) []Field { return fields(t, 0) }
@@ -46,7 +62,12 @@ func fields(t reflect.Type, depth int) []Field {
 			name = f.Name
 		}
 		ft := f.Type
+<<<<<<< HEAD
 		fd := Field{Name: name, Type: typeName(ft), Optional: strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero") || ft.Kind() == reflect.Pointer, Doc: f.Tag.Get("doc")}
+=======
+		fd := Field{Name: name, Type: typeName(ft), Optional: strings.Contains(opts, "omitempty") || ft.Kind() == reflect.Pointer,
+			Secret: isSecret(f), Doc: f.Tag.Get("doc")}
+>>>>>>> main
 		for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
 			ft = ft.Elem()
 		}
@@ -58,13 +79,26 @@ func fields(t reflect.Type, depth int) []Field {
 	return out
 }
 
-// isScalarStruct reports struct types that marshal to a JSON scalar.
+// isScalarStruct reports struct types that marshal to a JSON scalar: the
+// secret types (a string) and time.Time wrappers such as api.Time (a
+// date-time). Other structs with a MarshalJSON keep their fields' shape.
 func isScalarStruct(t reflect.Type) bool {
-	_, ok := reflect.New(t).Interface().(interface{ MarshalJSON() ([]byte, error) })
-	return ok
+	if t == secretStringType || t == secretBytesType {
+		return true
+	}
+	if _, ok := reflect.New(t).Interface().(interface{ MarshalJSON() ([]byte, error) }); !ok {
+		return false
+	}
+	return t.NumField() == 1 && t.Field(0).Anonymous && t.Field(0).Type == timeType
 }
 
 func typeName(t reflect.Type) string {
+	switch t {
+	case secretStringType:
+		return "string"
+	case secretBytesType:
+		return "base64"
+	}
 	switch t.Kind() {
 	case reflect.Pointer:
 		return typeName(t.Elem())

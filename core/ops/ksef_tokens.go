@@ -2,10 +2,14 @@ package ops
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"log/slog"
 
 	"github.com/ksefkit/ksefkit/core/api"
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/ksef"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/core/tokens"
 )
 
@@ -20,7 +24,7 @@ type TokensGenerateInput struct {
 // because that is the operation's purpose: KSeF shows it only once.
 type TokensGenerateResult struct {
 	ReferenceNumber string      `json:"referenceNumber" doc:"the token's EC reference number"`
-	Token           string      `json:"token" doc:"the KSeF token (SECRET: shown by KSeF only this once — store it like a password now)"`
+	Token           string      `json:"token" secret:"exported" doc:"the KSeF token (SECRET: shown by KSeF only this once — store it like a password now)"`
 	Status          string      `json:"status" doc:"Pending (just generated), or with wait the status seen last (Active on success)"`
 	WaitError       *errs.Error `json:"waitError,omitempty" doc:"why the wait for Active failed (timeout: wait again with tokens.get {wait: true}); never a reason to discard the token above"`
 }
@@ -95,3 +99,12 @@ func init() {
 			return &TokensRevokeResult{Revoked: in.ReferenceNumber}, nil
 		})
 }
+
+// The printed forms of a generated token hide it: the JSON (the result's
+// purpose, the one chance to store it) is the only way it leaves.
+func (r TokensGenerateResult) String() string {
+	return "TokensGenerateResult{" + r.ReferenceNumber + ", " + r.Status + ", token " + secret.Redacted + "}"
+}
+func (r TokensGenerateResult) GoString() string           { return r.String() }
+func (r TokensGenerateResult) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }
+func (r TokensGenerateResult) LogValue() slog.Value       { return slog.StringValue(r.String()) }

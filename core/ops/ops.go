@@ -91,6 +91,46 @@ func (t *Table) All() []*Op {
 	return out
 }
 
+// nearest returns the operation whose name is within two edits of name, if
+// exactly one is.
+func (t *Table) nearest(name string) string {
+	found := ""
+	for n := range t.byName {
+		if editDistance(n, name, 2) <= 2 {
+			if found != "" {
+				return ""
+			}
+			found = n
+		}
+	}
+	return found
+}
+
+// editDistance is the Levenshtein distance of a and b, or max+1 once it is
+// certain to exceed max.
+func editDistance(a, b string, max int) int {
+	if d := len(a) - len(b); d > max || -d > max {
+		return max + 1
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
 // decodeStrict reads the input; unknown fields are errors so that a
 // misspelt field ("Nip" for "nip") fails loudly instead of being ignored.
 func decodeStrict(raw json.RawMessage, v any) error {
@@ -101,7 +141,7 @@ func decodeStrict(raw json.RawMessage, v any) error {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
-		return errs.Wrap(errs.InputInvalid, err, "input")
+		return errs.JSONInput(err, "input")
 	}
 	if _, err := d.Token(); err != io.EOF {
 		return errs.New(errs.InputInvalid, "input: trailing data after the JSON object")
@@ -137,14 +177,32 @@ func (t *Table) Call(ctx context.Context, c *ksef.Client, name string, input []b
 	return Marshal(Envelope{OK: true, Result: res, Warnings: warnings})
 }
 
+// MissingOp is the error of a call without an operation name. One rule for
+// every entry point (ksef_call with NULL or "", the wasm module, both
+// bindings whatever the host passed): bad input naming the field "op".
+func MissingOp() *errs.Error {
+	return errs.Invalid("op", "the operation name is missing (op must be a non-empty string)")
+}
+
 // Run runs an operation and returns its typed result.
 func (t *Table) Run(ctx context.Context, c *ksef.Client, name string, input []byte) (any, []errs.Warning, error) {
 	if !utf8.Valid(input) {
 		return nil, nil, errs.New(errs.InputInvalid, "input is not valid UTF-8")
 	}
+	if name == "" {
+		return nil, nil, MissingOp()
+	}
 	op, ok := t.Lookup(name)
 	if !ok {
-		return nil, nil, errs.New(errs.UnknownOperation, "unknown operation %q (ops.list lists them)", name)
+		// The name is not echoed (core/errs: the echo rule); a near miss
+		// names the operation meant, which is not the caller's input.
+		msg := "unknown operation (" + errs.Shape(name) + "); ops.list lists them"
+		if near := t.nearest(name); near != "" {
+			msg += "; did you mean " + near + "?"
+		}
+		e := errs.New(errs.UnknownOperation, "%s", msg)
+		e.Field = "op"
+		return nil, nil, e
 	}
 	if op.NeedsClient && c == nil {
 		return nil, nil, errs.New(errs.InvalidHandle, "operation %s needs a client; create one first", name)

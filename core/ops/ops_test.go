@@ -37,8 +37,20 @@ func TestEnvelopes(t *testing.T) {
 	if e := call(t, nil, "version", ""); !e.OK || !strings.Contains(string(e.Result), `"version"`) {
 		t.Fatalf("version: %+v", e)
 	}
-	if e := call(t, nil, "no.such.op", "{}"); e.OK || e.Error.Code != "op.unknown" {
+	if e := call(t, nil, "no.such.op", "{}"); e.OK || e.Error.Code != "op.unknown" || e.Error.Field != "op" {
 		t.Fatalf("unknown op: %+v", e)
+	}
+	// One rule for a missing name in every entry point: bad input naming op.
+	if e := call(t, nil, "", "{}"); e.OK || e.Error.Code != "input.invalid" || e.Error.Field != "op" {
+		t.Fatalf("empty op: %+v", e)
+	}
+	// A near miss is named; the caller's text is not echoed (the echo rule).
+	if e := call(t, nil, "auth.tokn", "{}"); e.OK || !strings.Contains(e.Error.Message, "did you mean auth.token?") || strings.Contains(e.Error.Message, "tokn") {
+		t.Fatalf("near miss: %+v", e)
+	}
+	secretish := "20251010-EC-1234567890-ABCDEF1234-12|nip-5265877635|0123456789abcdef"
+	if e := call(t, nil, secretish, "{}"); e.OK || strings.Contains(e.Error.Message, "0123456789abcdef") || strings.Contains(e.Error.Message, "20251010") {
+		t.Fatalf("a token given as the operation name was echoed: %+v", e)
 	}
 	if e := call(t, nil, "version", "{not json"); e.OK || e.Error.Code != "input.invalid" {
 		t.Fatalf("bad JSON: %+v", e)

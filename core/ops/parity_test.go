@@ -68,7 +68,13 @@ func parityCases(t *testing.T) []parityCase {
 		{Name: "certs.inspect rsa golden", Op: "certs.inspect", Input: raw(map[string]any{"certificate": read("rsa2048.crt.pem"), "key": read("rsa2048.key.pem")})},
 		{Name: "error: bad key", Op: "xades.sign", Input: raw(map[string]any{"xml": unsigned, "certificate": read("rsa2048.crt.pem"), "key": base64.StdEncoding.EncodeToString([]byte("not a key"))})},
 		{Name: "error: invalid nip", Op: "xades.auth_request", Input: raw(map[string]any{"challenge": "20250604-CR-461EA5B000-537A6BA15D-D7", "nip": "5265877636"})},
+		// The echo rule in every binding: a token given as the NIP, a PIN
+		// given as a number, are described, never quoted.
+		{Name: "error: token as nip", Op: "xades.auth_request", Input: raw(map[string]any{"challenge": "20250604-CR-461EA5B000-537A6BA15D-D7",
+			"nip": "20251010-EC-2B1A9C3D4E-5F6A7B8C9D-AB|nip-5265877635|0123456789abcdef0123456789abcdef"})},
+		{Name: "error: number as password", Op: "certs.inspect", Input: raw(map[string]any{"certificate": read("rsa2048.crt.pem"), "password": 90817263})},
 		{Name: "error: unknown op", Op: "no.such.op", Input: raw(map[string]any{})},
+		{Name: "error: empty op", Op: "", Input: raw(map[string]any{})},
 		{Name: "error: unknown field", Op: "env.list", Input: raw(map[string]any{"bogus": 1})},
 	}, append(append(invoiceParityCases(t), sessionCases(raw)...), receiveCases(raw)...)...)
 }
@@ -140,10 +146,35 @@ func TestParityVectors(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, "cases.json"), append(casesJSON, '\n'), 0o644)
 		os.WriteFile(filepath.Join(dir, "expected.json"), append(expJSON, '\n'), 0o644)
 	}
+	for _, leak := range []string{"0123456789abcdef", "90817263"} {
+		if bytes.Contains(errorMessages(t, expJSON), []byte(leak)) {
+			t.Errorf("an error message of the parity vectors echoes %q", leak)
+		}
+	}
 	for name, want := range map[string][]byte{"cases.json": casesJSON, "expected.json": expJSON} {
 		got, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil || !bytes.Equal(bytes.TrimSpace(got), want) {
 			t.Errorf("%s is stale or missing (run go test ./core/ops -run TestParityVectors -update): %v", name, err)
 		}
 	}
+}
+
+// errorMessages joins the error messages of the expected envelopes.
+func errorMessages(t *testing.T, expected []byte) []byte {
+	t.Helper()
+	var m map[string]struct {
+		Error *struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(expected, &m); err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	for _, e := range m {
+		if e.Error != nil {
+			out = append(out, e.Error.Message...)
+		}
+	}
+	return out
 }

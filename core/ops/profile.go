@@ -2,6 +2,9 @@ package ops
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"log/slog"
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/errs"
@@ -12,9 +15,9 @@ import (
 // ProfileInput selects a profile and the layers over it (package profile
 // documents the precedence: these fields > environ > the profile).
 type ProfileInput struct {
-	Profile string            `json:"profile,omitempty" doc:"profile name; default KSEF_PROFILE, then the file's active_profile"`
-	Config  string            `json:"config,omitempty" doc:"configuration file; default KSEF_CONFIG, then $XDG_CONFIG_HOME/ksefkit/config.toml (~/.config/ksefkit/config.toml)"`
-	Environ map[string]string `json:"environ,omitempty" doc:"the environment variables to resolve with — the bindings pass their process's; default the environment the core sees: none in ksef.wasm, a snapshot taken when libksef.so was loaded"`
+	Profile string      `json:"profile,omitempty" doc:"profile name; default KSEF_PROFILE, then the file's active_profile"`
+	Config  string      `json:"config,omitempty" doc:"configuration file; default KSEF_CONFIG, then $XDG_CONFIG_HOME/ksefkit/config.toml (~/.config/ksefkit/config.toml)"`
+	Environ profile.Env `json:"environ,omitempty" doc:"the environment variables to resolve with — the bindings pass their process's; default the environment the core sees: none in ksef.wasm, a snapshot taken when libksef.so was loaded"`
 	// The ksef command's flags; a binding's explicit arguments.
 	Environment    string        `json:"environment,omitempty" doc:"test, demo, production or a base URL (over KSEF_ENV and the profile)"`
 	BaseURL        string        `json:"baseUrl,omitempty"`
@@ -25,8 +28,17 @@ type ProfileInput struct {
 	PollTimeoutMs  int64         `json:"pollTimeoutMs,omitempty"`
 }
 
+// Printed, a ProfileInput names the variables it carries, never their
+// values (KSEF_TOKEN, the key passwords); its JSON is how it reaches the core.
+func (in ProfileInput) String() string {
+	return "ProfileInput{profile " + in.Profile + ", " + in.Environ.String() + "}"
+}
+func (in ProfileInput) GoString() string           { return in.String() }
+func (in ProfileInput) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, in.String()) }
+func (in ProfileInput) LogValue() slog.Value       { return slog.StringValue(in.String()) }
+
 func (in *ProfileInput) sources() profile.Sources {
-	e := profile.Env(in.Environ)
+	e := in.Environ
 	if in.Environ == nil {
 		e = profile.OSEnv()
 	}

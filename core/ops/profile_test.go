@@ -13,6 +13,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/ksef"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/core/transport"
 	"github.com/ksefkit/ksefkit/sim"
 	"github.com/ksefkit/ksefkit/sim/simtest"
@@ -56,7 +57,7 @@ func init() {
 // writeConfig writes a configuration file with one profile per auth method.
 func (w *simWorld) writeConfig(t *testing.T) string {
 	t.Helper()
-	tc, err := certs.GenerateTest(certs.TestOptions{Kind: "seal", NIP: w.nip, Password: "p12-secret"})
+	tc, err := certs.GenerateTest(certs.TestOptions{Kind: "seal", NIP: w.nip, Password: secret.NewString("p12-secret")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestGeneratedTokenSurvivesAFailedWait(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.AuthenticateWithToken(context.Background(), ksef.TokenAuth{Token: w.token, Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: w.nip}}); err != nil {
+	if _, err := c.AuthenticateWithToken(context.Background(), ksef.TokenAuth{Token: secret.NewString(w.token), Context: ids.ContextIdentifier{Type: ids.ContextNip, Value: w.nip}}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)

@@ -2,8 +2,13 @@ package ops
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/api"
@@ -28,7 +33,12 @@ func formCodeOf(name string) (invoice.FormCode, error) {
 	}
 	fc, err := invoice.LookupFormCode(name)
 	if err != nil {
-		return fc, errs.Wrap(errs.InputInvalid, err, "formCode")
+		// Not wrapped: invoice.LookupFormCode quotes the name (the echo rule).
+		var names []string
+		for _, f := range invoice.FormCodes() {
+			names = append(names, f.SystemCode)
+		}
+		return fc, errs.Invalid("formCode", "unknown form code (%s); expected one of %s", errs.Shape(name), strings.Join(names, ", "))
 	}
 	return fc, nil
 }
@@ -92,16 +102,34 @@ type CloseResult struct {
 }
 
 // SavedOnlineSession is an online session's exported state. SECRET: it
-// holds the session's AES key.
+// holds the session's AES key. Its JSON is its purpose (the export), so it
+// marshals the key; every printed form — fmt's verbs, String, GoString,
+// slog — shows it redacted, and the key itself is a secret.Bytes.
 type SavedOnlineSession struct {
 	ReferenceNumber string                `json:"referenceNumber"`
 	FormCode        invoice.FormCode      `json:"formCode"`
 	ValidUntil      time.Time             `json:"validUntil"`
 	OpenedAt        time.Time             `json:"openedAt,omitzero"`
 	Context         ids.ContextIdentifier `json:"context"`
-	Key             []byte                `json:"key" doc:"the AES-256 session key, base64 (secret)"`
+	Key             secret.Bytes          `json:"key" secret:"exported" doc:"the AES-256 session key, base64"`
 	IV              []byte                `json:"iv" doc:"the initialization vector, base64"`
 }
+
+// MarshalJSON writes the key itself: this is the export the caller asked for.
+func (s SavedOnlineSession) MarshalJSON() ([]byte, error) {
+	type plain SavedOnlineSession
+	return json.Marshal(struct {
+		plain
+		Key []byte `json:"key"`
+	}{plain(s), s.Key.Reveal()})
+}
+
+func (s SavedOnlineSession) String() string {
+	return "SavedOnlineSession{" + s.ReferenceNumber + ", valid until " + s.ValidUntil.Format(time.RFC3339) + ", key " + secret.Redacted + "}"
+}
+func (s SavedOnlineSession) GoString() string           { return s.String() }
+func (s SavedOnlineSession) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
+func (s SavedOnlineSession) LogValue() slog.Value       { return slog.StringValue(s.String()) }
 
 // OnlineListResult answers "sessions.online.list".
 type OnlineListResult struct {
@@ -262,16 +290,16 @@ func init() {
 			st := s.State()
 			return &SavedOnlineSession{
 				ReferenceNumber: st.ReferenceNumber, FormCode: st.FormCode, ValidUntil: st.ValidUntil, OpenedAt: st.OpenedAt,
-				Context: st.Context, Key: st.Key.Reveal(), IV: st.IV,
+				Context: st.Context, Key: st.Key, IV: st.IV,
 			}, nil
 		})
 	register("sessions.online.restore", "Make an online session exported by sessions.online.export usable on this client again (send, close, wait).", true, false,
 		func(_ context.Context, c *ksef.Client, in *SavedOnlineSession) (*OnlineSessionInfo, error) {
 			s, err := c.Online().Restore(online.State{
 				ReferenceNumber: in.ReferenceNumber, FormCode: in.FormCode, ValidUntil: in.ValidUntil, OpenedAt: in.OpenedAt,
-				Context: in.Context, Key: secret.NewBytes(in.Key), IV: in.IV,
+				Context: in.Context, Key: secret.NewBytes(in.Key.Reveal()), IV: in.IV,
 			}, time.Now())
-			clear(in.Key)
+			in.Key.Wipe()
 			if err != nil {
 				return nil, err
 			}

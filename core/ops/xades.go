@@ -61,7 +61,7 @@ func namespace(ns string) (string, error) {
 	case "2.1", authreq.Namespace21:
 		return authreq.Namespace21, nil
 	}
-	return "", errs.Invalid("namespace", "namespace %q: use 2.0 or 2.1", ns)
+	return "", errs.Invalid("namespace", "namespace (%s): use 2.0 or 2.1", errs.Shape(ns))
 }
 
 // resolveRequest validates the context and namespace of an AuthTokenRequest input.
@@ -133,7 +133,7 @@ func init() {
 			if in.SigningTime != "" {
 				t, err := time.Parse(time.RFC3339Nano, in.SigningTime)
 				if err != nil {
-					return nil, errs.Invalid("signingTime", "signingTime %q is not RFC 3339", in.SigningTime)
+					return nil, errs.Invalid("signingTime", "signingTime (%s) is not RFC 3339", errs.Shape(in.SigningTime))
 				}
 				opts.SigningTime = t
 			}

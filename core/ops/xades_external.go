@@ -57,7 +57,7 @@ func init() {
 			opts := xades.Options{SignatureID: in.SignatureID, SignedPropertiesID: in.SignedPropertiesID, ReferenceID: in.ReferenceID}
 			if in.SigningTime != "" {
 				if opts.SigningTime, err = time.Parse(time.RFC3339Nano, in.SigningTime); err != nil {
-					return nil, errs.Invalid("signingTime", "signingTime %q is not RFC 3339", in.SigningTime)
+					return nil, errs.Invalid("signingTime", "signingTime (%s) is not RFC 3339", errs.Shape(in.SigningTime))
 				}
 			}
 			p, err := xades.Prepare([]byte(in.XML), cert, opts)

@@ -250,7 +250,7 @@ func (f *File) Names() []string { return slices.Sorted(maps.Keys(f.Profiles)) }
 func (f *File) Get(name string) (*Profile, error) {
 	p := f.Profiles[name]
 	if p == nil {
-		msg := "no profile " + quote(name)
+		msg := "no profile by that name (" + errs.Shape(name) + ")"
 		if len(f.Profiles) > 0 {
 			msg += " (profiles: " + strings.Join(f.Names(), ", ") + ")"
 		}
@@ -395,7 +395,7 @@ func (p *Profile) Validate(name string) error {
 	}
 	if s := p.Ksefkit; s != nil {
 		if s.BaseURL != "" && !isURL(s.BaseURL) {
-			return errs.Invalid(field("ksefkit.base_url"), "profile %s: base_url %s is not an http(s) URL", quote(name), quote(s.BaseURL))
+			return errs.Invalid(field("ksefkit.base_url"), "profile %s: base_url (%s) is not an http(s) URL", quote(name), errs.Shape(s.BaseURL))
 		}
 		if s.PollMax < 0 || s.PollTimeout < 0 || s.RequestTimeout < 0 || s.MaxAttempts < 0 {
 			return errs.Invalid(field("ksefkit"), "profile %s: ksefkit durations and attempts must be positive", quote(name))
@@ -420,7 +420,7 @@ func (a *Auth) validate(field, who string) error {
 			return errs.Invalid(field+".p12", "%s: xades_p12 needs auth.p12", who)
 		}
 	default:
-		return errs.Invalid(field+".type", "%s: auth.type %s is not one of %s", who, quote(a.Type), strings.Join(AuthTypes, ", "))
+		return errs.Invalid(field+".type", "%s: auth.type (%s) is not one of %s", who, errs.Shape(a.Type), strings.Join(AuthTypes, ", "))
 	}
 	for k, v := range map[string]string{"token_env": a.TokenEnv, "key_password_env": a.KeyPasswordEnv, "p12_password_env": a.P12PasswordEnv} {
 		if v != "" && !validVarName(v) {

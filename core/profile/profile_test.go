@@ -13,6 +13,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/env"
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/ids"
+	"github.com/ksefkit/ksefkit/core/secret"
 )
 
 func mustPut(t *testing.T, f *File, name string, p *Profile, activate bool) {
@@ -204,7 +205,7 @@ func TestMissingSecretVariableIsNamed(t *testing.T) {
 	// The p12 file is read first; with it present, the missing password
 	// variable is reported by name.
 	dir := t.TempDir()
-	tc, err := certs.GenerateTest(certs.TestOptions{Kind: "seal", NIP: "5265877635", Password: "pw"})
+	tc, err := certs.GenerateTest(certs.TestOptions{Kind: "seal", NIP: "5265877635", Password: secret.NewString("pw")})
 	if err != nil {
 		t.Fatal(err)
 	}

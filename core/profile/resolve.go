@@ -144,7 +144,7 @@ func Resolve(ctx context.Context, src Sources) (*Resolved, error) {
 		ci := ids.ContextIdentifier{Type: ids.ContextNip, Value: nip}
 		if ctype != "" {
 			if ci.Type, err = ids.ParseContextType(ctype); err != nil {
-				return nil, errs.Invalid("contextType", "context type %s (from %s): use nip, internal_id, nip_vat_ue or peppol_id", quote(ctype), ctFrom)
+				return nil, errs.Invalid("contextType", "context type (%s, from %s): use nip, internal_id, nip_vat_ue or peppol_id", errs.Shape(ctype), ctFrom)
 			}
 			r.Sources["contextType"] = ctFrom
 		}
@@ -160,7 +160,7 @@ func Resolve(ctx context.Context, src Sources) (*Resolved, error) {
 	case o.Auth != nil:
 		c := *o.Auth
 		a, r.Sources["auth"] = &c, "flag"
-		if err := a.validate("auth", "--"+a.Type); err != nil {
+		if err := a.validate("auth", "the --auth flags"); err != nil {
 			return nil, err
 		}
 	case tokFrom != "":
@@ -211,20 +211,20 @@ func firstNonEmpty(s ...string) string {
 func (r *Resolved) setEnvironment(name, baseURL, from string) error {
 	if isURL(name) {
 		if baseURL != "" && baseURL != name {
-			return errs.Invalid("environment", "two base URLs (from %s): %s and %s", from, name, baseURL)
+			return errs.Invalid("environment", "two base URLs (from %s): %s and %s", from, errs.Shape(name), errs.Shape(baseURL))
 		}
 		name, baseURL = "", name
 	}
 	if name != "" {
 		n, ok := EnvironmentName(name)
 		if !ok {
-			return errs.Invalid("environment", "environment %s (from %s) is not test, demo, production or a base URL", quote(name), from)
+			return errs.Invalid("environment", "environment (%s, from %s) is not test, demo, production or a base URL", errs.Shape(name), from)
 		}
 		name = n
 	}
 	if baseURL != "" {
 		if !isURL(baseURL) {
-			return errs.Invalid("baseUrl", "base URL %s (from %s) is not an http(s) URL", quote(baseURL), from)
+			return errs.Invalid("baseUrl", "base URL (%s, from %s) is not an http(s) URL", errs.Shape(baseURL), from)
 		}
 		if name == "" {
 			name = "custom"

@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
 )
 
 // Redacted is what every printed form of a non-empty secret shows.
@@ -56,11 +57,13 @@ func (s String) LogValue() slog.Value       { return slog.StringValue(show(s.IsZ
 func (s String) MarshalJSON() ([]byte, error) { return []byte(`"` + show(s.IsZero()) + `"`), nil }
 
 // UnmarshalJSON reads a JSON string: secrets arrive as operation inputs
-// (a token, a password) and only leave through Reveal.
+// (a token, a password) and only leave through Reveal. Anything else is an
+// *json.UnmarshalTypeError that names the JSON kind it got, never the value
+// (the decoder adds the field's name to it).
 func (s *String) UnmarshalJSON(b []byte) error {
 	var v string
 	if err := json.Unmarshal(b, &v); err != nil {
-		return fmt.Errorf("secret: want a JSON string")
+		return wrongKind(b, reflect.TypeFor[string]())
 	}
 	*s = NewString(v)
 	return nil
@@ -110,10 +113,31 @@ func (b Bytes) MarshalJSON() ([]byte, error) { return []byte(`"` + show(b.IsZero
 func (b *Bytes) UnmarshalJSON(data []byte) error {
 	var v []byte
 	if err := json.Unmarshal(data, &v); err != nil {
-		return fmt.Errorf("secret: want base64 in a JSON string")
+		return wrongKind(data, reflect.TypeFor[[]byte]())
 	}
 	*b = Bytes{p: &v}
 	return nil
+}
+
+func wrongKind(b []byte, want reflect.Type) error {
+	kind := "value"
+	if len(b) > 0 {
+		switch b[0] {
+		case '"':
+			kind = "string" // not base64
+		case '{':
+			kind = "object"
+		case '[':
+			kind = "array"
+		case 't', 'f':
+			kind = "bool"
+		case 'n':
+			kind = "null"
+		default:
+			kind = "number"
+		}
+	}
+	return &json.UnmarshalTypeError{Value: kind, Type: want}
 }
 
 func show(empty bool) string {

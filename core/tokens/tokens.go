@@ -100,7 +100,7 @@ func checkPermissions(in []string) ([]string, error) {
 	for _, p := range in {
 		canon, ok := lookupFold(Permissions, p)
 		if !ok {
-			return nil, errs.Invalid("permissions", "unknown permission %q; expected %s", p, strings.Join(Permissions, ", "))
+			return nil, errs.Invalid("permissions", "unknown permission (%s); expected %s", errs.Shape(p), strings.Join(Permissions, ", "))
 		}
 		if !slices.Contains(out, canon) {
 			out = append(out, canon)
@@ -191,14 +191,14 @@ func (q Query) wire() (api.KSeFTokensQuery, error) {
 	for _, st := range q.Statuses {
 		canon, ok := lookupFold(Statuses, st)
 		if !ok {
-			return w, errs.Invalid("statuses", "unknown status %q; expected %s", st, strings.Join(Statuses, ", "))
+			return w, errs.Invalid("statuses", "unknown status (%s); expected %s", errs.Shape(st), strings.Join(Statuses, ", "))
 		}
 		w.Statuses = append(w.Statuses, canon)
 	}
 	if q.AuthorIdentifierType != "" {
 		canon, ok := lookupFold(AuthorTypes, q.AuthorIdentifierType)
 		if !ok {
-			return w, errs.Invalid("authorIdentifierType", "authorIdentifierType must be Nip, Pesel or Fingerprint, got %q", q.AuthorIdentifierType)
+			return w, errs.Invalid("authorIdentifierType", "authorIdentifierType must be Nip, Pesel or Fingerprint (got %s)", errs.Shape(q.AuthorIdentifierType))
 		}
 		w.AuthorIdentifierType = canon
 	}

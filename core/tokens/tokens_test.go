@@ -12,6 +12,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/ksef"
 	"github.com/ksefkit/ksefkit/core/poll"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/core/tokens"
 	"github.com/ksefkit/ksefkit/sim"
 	"github.com/ksefkit/ksefkit/sim/simtest"
@@ -48,7 +49,7 @@ func (w *world) login(t *testing.T, p poll.Policy, token string) *ksef.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.AuthenticateWithToken(context.Background(), ksef.TokenAuth{Token: token, Context: w.ctx}); err != nil {
+	if _, err := c.AuthenticateWithToken(context.Background(), ksef.TokenAuth{Token: secret.NewString(token), Context: w.ctx}); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -126,7 +127,7 @@ func TestGenerateWaitUseListRevoke(t *testing.T) {
 	if err := svc.Revoke(ctx, g.ReferenceNumber); err != nil {
 		t.Fatal(err)
 	}
-	_, err = erp.API().Refresh(ctx, erp.Tokens().Refresh.Token)
+	_, err = erp.API().Refresh(ctx, erp.Tokens().Refresh.Token.Reveal())
 	if e := errs.As(err); !e.HasException(21301) {
 		t.Fatalf("refresh after revocation: %v", err)
 	}

@@ -10,12 +10,16 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/c14n"
 	"github.com/ksefkit/ksefkit/core/certs"
 	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/secret"
 )
 
 // Options are the per-signature inputs. Zero values are filled in: signing
@@ -192,7 +196,7 @@ func resolveOptions(opts Options) (resolved, time.Time, error) {
 	}
 	for _, id := range [...]struct{ field, v string }{{"signatureId", r.sigID}, {"signedPropertiesId", r.spID}, {"referenceId", r.refID}} {
 		if !isNCName(id.v) {
-			return r, t, errs.Invalid(id.field, "id %q is not an XML NCName (letter or _ first, then letters, digits, . - _)", id.v)
+			return r, t, errs.Invalid(id.field, "id (%s) is not an XML NCName (letter or _ first, then letters, digits, . - _)", errs.Shape(id.v))
 		}
 	}
 	if r.sigID == r.spID || r.sigID == r.refID || r.spID == r.refID {
@@ -380,3 +384,17 @@ func appendEscapedText(b []byte, s string) []byte {
 	}
 	return b
 }
+
+// The printed forms of a Signer name its certificate and never its key
+// (value receivers, so a Signer and a *Signer print alike; a zero Signer
+// prints too).
+func (s Signer) String() string {
+	if s.cc == nil {
+		return "xades.Signer{}"
+	}
+	return "xades.Signer{" + s.cc.alg.keyType + ", " + certs.Inspect(s.cc.cert).Subject + ", key " + secret.Redacted + "}"
+}
+func (s Signer) GoString() string             { return s.String() }
+func (s Signer) Format(f fmt.State, _ rune)   { _, _ = io.WriteString(f, s.String()) }
+func (s Signer) LogValue() slog.Value         { return slog.StringValue(s.String()) }
+func (s Signer) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }

@@ -60,6 +60,26 @@ else
 	run "example token_auth (C++)"  "$BIN/token_auth_cpp" "$URL" "$NIP" "$TOKEN"
 	run "8 threads share one client" "$BIN/test_capi" threads "$URL" "$NIP" "$TOKEN"
 	run "certificate auth (auth.xades)" "$BIN/test_capi" xades "$URL" "$NIP"
+	# The main job: two official sample invoices (filled by the simulator's
+	# control endpoint) through one online session, by file path.
+	for n in 1 2; do
+		python3 -c 'import sys,urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())' \
+			"$URL/_sim/samples/fa3?sellerNip=$NIP&number=C-$$-$n" >"$TMP/fa3-$n.xml"
+	done
+	run "example send_invoice: KSeF numbers and a verified UPO" "$BIN/send_invoice" "$URL" "$NIP" "$TOKEN" "$TMP/fa3-1.xml" "$TMP/fa3-2.xml"
+	if ! grep -q "2 of 2 invoices in KSeF" "$TMP/out"; then bad "send_invoice: $(tail -3 "$TMP/out")"; fi
+	sample() { # sample NAME FILE: a filled official sample from the simulator
+		python3 -c 'import sys,urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())' \
+			"$URL/_sim/samples/fa3?sellerNip=$NIP&number=C-$$-$1" >"$2"
+	}
+	for n in good fresh fresh2 l1 l2 l3 l4; do sample "$n" "$TMP/$n.xml"; done
+	sed 's#</P_2>#</P_2><NieMaTakiegoPola>x</NieMaTakiegoPola>#' "$TMP/good.xml" >"$TMP/bad.xml"
+	KSEF_TEST_FRESH="$TMP/fresh.xml" KSEF_TEST_FRESH2="$TMP/fresh2.xml" \
+		run "online sessions: rejected, duplicate, restored elsewhere, tampered UPO" \
+		"$BIN/test_capi" sessions "$URL" "$NIP" "$TOKEN" "$TMP/good.xml" "$TMP/bad.xml"
+	python3 -c 'import json,sys,urllib.request as u; u.urlopen(u.Request(sys.argv[1]+"/_sim/faults",data=json.dumps({"faults":["POST /sessions/online/{referenceNumber}/invoices#2+=drop-after:count=2"]}).encode(),method="POST",headers={"Content-Type":"application/json"})).read()' "$URL"
+	run "lost answers: 4 invoices, 4 KSeF numbers" "$BIN/test_capi" lost "$URL" "$NIP" "$TOKEN" "$TMP/l1.xml" "$TMP/l2.xml" "$TMP/l3.xml" "$TMP/l4.xml"
+	python3 -c 'import sys,urllib.request as u; u.urlopen(u.Request(sys.argv[1]+"/_sim/faults",method="DELETE")).read()' "$URL"
 	if command -v valgrind >/dev/null; then
 		# Go's runtime leaves "possibly lost" blocks (goroutine stacks,
 		# thread-local state) and does its own memory tricks (suppressed in

@@ -5,6 +5,13 @@
      test_capi threads URL NIP TOKEN     8 threads sharing one authenticated client
      test_capi cycles N [URL NIP TOKEN]  create/call/free loops (run under valgrind)
      test_capi xades URL NIP             certificate auth; exit 77 (skip) without auth.xades
+     test_capi sessions URL NIP TOKEN GOOD BAD
+                                         online sessions from C: a rejected and a duplicate
+                                         invoice among accepted ones, a session exported and
+                                         restored on a second client, a tampered UPO
+     test_capi lost URL NIP TOKEN F1 F2 F3 F4
+                                         four invoices while the simulator drops the answers
+                                         to sends (drop-after): four KSeF numbers
 
    Exit status 0 = pass, 1 = fail, 77 = skipped. */
 #include <pthread.h>
@@ -274,12 +281,188 @@ static int xades(const char *url, const char *nip) {
     return failures ? 1 : 0;
 }
 
+/* ---- online sessions ---- */
+
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* b64 encodes n bytes into a malloc'ed, NUL-terminated string. */
+static char *b64(const unsigned char *p, size_t n) {
+    char *o = malloc(4 * ((n + 2) / 3) + 1), *q = o;
+    if (!o) return NULL;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+        *q++ = B64[v >> 18 & 63];
+        *q++ = B64[v >> 12 & 63];
+        *q++ = i + 1 < n ? B64[v >> 6 & 63] : '=';
+        *q++ = i + 2 < n ? B64[v & 63] : '=';
+    }
+    *q = 0;
+    return o;
+}
+
+/* unb64 decodes len characters of standard Base64 into a malloc'ed
+   buffer; *n gets its size. */
+static unsigned char *unb64(const char *s, size_t len, size_t *n) {
+    unsigned char *o = malloc(len / 4 * 3 + 3);
+    size_t k = 0;
+    unsigned v = 0;
+    int bits = 0;
+    for (size_t i = 0; o && i < len && s[i] != '='; i++) {
+        const char *c = strchr(B64, s[i]);
+        if (!c) break;
+        v = v << 6 | (unsigned)(c - B64);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            o[k++] = (unsigned char)(v >> bits);
+        }
+    }
+    *n = k;
+    return o;
+}
+
+/* find returns the first occurrence of needle in the n bytes at hay. */
+static unsigned char *find(unsigned char *hay, size_t n, const char *needle) {
+    size_t m = strlen(needle);
+    for (size_t i = 0; i + m <= n; i++)
+        if (!memcmp(hay + i, needle, m)) return hay + i;
+    return NULL;
+}
+
+static int occurrences(const char *hay, const char *needle) {
+    int n = 0;
+    for (const char *p = hay; p && (p = strstr(p, needle)) != NULL; p += strlen(needle)) n++;
+    return n;
+}
+
+static ksef_client_t session_client(const char *url, const char *nip, const char *token) {
+    char cfg[512];
+    snprintf(cfg, sizeof cfg, "{\"baseUrl\":\"%s\",\"environment\":\"test\",\"sessionPollInitialMs\":10,\"sessionPollMaxMs\":50}", url);
+    ksef_client_t c = new_client(cfg);
+    if (auth_client(c, nip, token) != KSEF_OK) failures++;
+    return c;
+}
+
+static int sessions(const char *url, const char *nip, const char *token, const char *good, const char *bad) {
+    ksef_client_t c = session_client(url, nip, token);
+    int rc;
+    char in[4096];
+
+    /* 1. good, bad (XSD), good again: accepted, rejected 430, duplicate. */
+    snprintf(in, sizeof in, "{\"invoices\":[{\"path\":\"%s\"},{\"path\":\"%s\"},{\"path\":\"%s\"}]}", good, bad, good);
+    char *out = call_op(c, "invoices.send", in, &rc);
+    CHECK(rc == KSEF_OK, "invoices.send: rc=%d %s", rc, out);
+    const char *docs = out ? strstr(out, "\"documents\":") : NULL;
+    CHECK(docs && strstr(docs, "\"outcome\":\"accepted\"") && strstr(docs, "\"outcome\":\"rejected\"") &&
+              strstr(docs, "\"outcome\":\"duplicate\"") && strstr(docs, "\"code\":430") && strstr(docs, "\"code\":440"),
+          "outcomes: %s", out);
+    char first[64], number[64];
+    json_str(docs, "ksefNumber", first, sizeof first);
+    const char *dup = docs ? strstr(docs, "\"outcome\":\"duplicate\"") : NULL;
+    const char *dupdoc = dup;
+    while (dupdoc && dupdoc > docs && strncmp(dupdoc, "{\"index\":", 9)) dupdoc--;
+    json_str(dupdoc, "ksefNumber", number, sizeof number);
+    CHECK(first[0] && !strcmp(first, number), "the duplicate names %s, the first copy got %s", number, first);
+    CHECK(occurrences(out, "\"verified\":true") >= 1, "no verified UPO");
+
+    /* 2. A tampered UPO fails verification with signature.invalid. */
+    const char *x = out ? strstr(out, "\"upo\":[{") : NULL;
+    x = x ? strstr(x, "\"xml\":\"") : NULL;
+    if (x) {
+        x += 7;
+        size_t n = 0;
+        unsigned char *xml = unb64(x, strcspn(x, "\""), &n);
+        /* Still a well-formed UPO, but not what KSeF signed. */
+        unsigned char *hit = xml ? find(xml, n, "<NumerFaktury>F") : NULL;
+        CHECK(hit != NULL, "UPO without NumerFaktury");
+        if (hit) hit[14] = 'f';
+        char *enc = b64(xml, n);
+        size_t need = strlen(enc) + 16;
+        char *vin = malloc(need);
+        snprintf(vin, need, "{\"xml\":\"%s\"}", enc);
+        char *v = call_op(0, "upo.verify", vin, &rc);
+        CHECK(rc == KSEF_EFAILED && v && strstr(v, "signature.invalid"), "tampered UPO: rc=%d %.200s", rc, v);
+        ksef_free(v);
+        free(vin);
+        free(enc);
+        free(xml);
+    } else {
+        CHECK(0, "no UPO XML in the report");
+    }
+    ksef_free(out);
+
+    /* 3. Open, send, export; a second client restores, sends, closes and waits. */
+    out = call_op(c, "sessions.online.open", "{}", &rc);
+    char ref[64];
+    json_str(out, "referenceNumber", ref, sizeof ref);
+    CHECK(rc == KSEF_OK && ref[0], "open: %s", out);
+    ksef_free(out);
+    char *fresh = getenv("KSEF_TEST_FRESH"); /* a third invoice file, unique */
+    snprintf(in, sizeof in, "{\"referenceNumber\":\"%s\",\"path\":\"%s\"}", ref, fresh ? fresh : good);
+    ksef_free(call_op(c, "sessions.online.send", in, &rc));
+    CHECK(rc == KSEF_OK, "send into the session: rc=%d", rc);
+    snprintf(in, sizeof in, "{\"referenceNumber\":\"%s\"}", ref);
+    char *state = call_op(c, "sessions.online.export", in, &rc);
+    CHECK(rc == KSEF_OK && state && strstr(state, "\"key\":"), "export: rc=%d", rc);
+    ksef_client_t other = session_client(url, nip, token);
+    const char *st = state ? strstr(state, "\"result\":") : NULL;
+    if (st) {
+        st += 9;
+        size_t l = strlen(st);
+        char *body = malloc(l);
+        memcpy(body, st, l - 1); /* drop the envelope's closing brace */
+        body[l - 1] = 0;
+        ksef_free(call_op(other, "sessions.online.restore", body, &rc));
+        CHECK(rc == KSEF_OK, "restore: rc=%d", rc);
+        memset(body, 0, l);
+        free(body);
+    }
+    if (state) memset(state, 0, strlen(state)); /* the key */
+    ksef_free(state);
+    const char *second = getenv("KSEF_TEST_FRESH2");
+    snprintf(in, sizeof in, "{\"referenceNumber\":\"%s\",\"path\":\"%s\"}", ref, second ? second : good);
+    ksef_free(call_op(other, "sessions.online.send", in, &rc));
+    CHECK(rc == KSEF_OK, "send into the restored session: rc=%d", rc);
+    snprintf(in, sizeof in, "{\"referenceNumber\":\"%s\",\"wait\":true}", ref);
+    out = call_op(other, "sessions.online.close", in, &rc);
+    CHECK(rc == KSEF_OK && out && strstr(out, "\"successfulInvoiceCount\":2"), "close+wait: %s", out);
+    ksef_free(out);
+    ksef_client_free(other);
+    ksef_client_free(c);
+    printf("sessions: rejected and duplicate among accepted, tampered UPO refused, restored session closed\n");
+    return failures ? 1 : 0;
+}
+
+/* lost sends every invoice once while the simulator drops answers. */
+static int lost(const char *url, const char *nip, const char *token, char **files, int n) {
+    ksef_client_t c = session_client(url, nip, token);
+    char in[4096] = "{\"invoices\":[";
+    for (int i = 0; i < n; i++) {
+        strcat(in, i ? ",{\"path\":\"" : "{\"path\":\"");
+        strcat(in, files[i]);
+        strcat(in, "\"}");
+    }
+    strcat(in, "]}");
+    int rc;
+    char *out = call_op(c, "invoices.send", in, &rc);
+    /* "ok":true followed by "ksefNumber" is a document in KSeF (DocumentResult's field order). */
+    int in_ksef = occurrences(out, "\"ok\":true,\"ksefNumber\"");
+    CHECK(rc == KSEF_OK && in_ksef == n, "%d of %d in KSeF: %.300s", in_ksef, n, out);
+    CHECK(occurrences(out, "\"recovered\":true") >= 1, "no send was recovered from the session list");
+    ksef_free(out);
+    ksef_client_free(c);
+    printf("lost: %d invoices, each in KSeF once\n", n);
+    return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "misuse")) return misuse();
     if (argc == 5 && !strcmp(argv[1], "threads")) return threads(argv[2], argv[3], argv[4]);
     if (argc >= 3 && !strcmp(argv[1], "cycles"))
         return cycles(atoi(argv[2]), argc > 3 ? argv[3] : NULL, argc > 4 ? argv[4] : NULL, argc > 5 ? argv[5] : NULL);
     if (argc == 4 && !strcmp(argv[1], "xades")) return xades(argv[2], argv[3]);
-    fprintf(stderr, "usage: %s misuse | threads URL NIP TOKEN | cycles N [URL NIP TOKEN] | xades URL NIP\n", argv[0]);
+    if (argc == 7 && !strcmp(argv[1], "sessions")) return sessions(argv[2], argv[3], argv[4], argv[5], argv[6]);
+    if (argc >= 6 && !strcmp(argv[1], "lost")) return lost(argv[2], argv[3], argv[4], argv + 5, argc - 5);
+    fprintf(stderr, "usage: %s misuse | threads URL NIP TOKEN | cycles N [URL NIP TOKEN] | xades URL NIP | sessions URL NIP TOKEN GOOD BAD | lost URL NIP TOKEN FILE...\n", argv[0]);
     return 2;
 }

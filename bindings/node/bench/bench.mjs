@@ -73,10 +73,14 @@ if (native) {
 }
 
 // One token authentication through Node (fetch + step/resume) against ksef-sim.
-const sim = await startSim(['--auth-delay', '0']);
+const sim = await startSim(['--auth-delay', '0', '--processing-delay', '0', '--storage-delay', '0']);
+// 1 000 unique FA(3) invoices: the simulator's filled sample, renumbered.
+const mark = 'BENCH-00000000';
+const sample = Buffer.from(await (await fetch(`${sim.url}/_sim/samples/fa3?sellerNip=${sim.nip}&number=${mark}`)).arrayBuffer());
+const invoices = (tag) => Array.from({ length: 1000 }, (_, i) => Buffer.from(sample.toString('utf8').replace(mark, `${tag}-${String(i).padStart(8, '0')}`)));
 try {
   for (const backend of native ? ['wasm', 'native'] : ['wasm']) {
-    const c = await k.Client.create({ baseUrl: sim.url, ...fast, backend });
+    const c = await k.Client.create({ environment: 'test', baseUrl: sim.url, ...fast, sessionPollInitialMs: 5, sessionPollMaxMs: 50, backend });
     await c.auth.withToken({ token: sim.token, nip: sim.nip });
     const n = 30;
     const cpu0 = process.cpuUsage();
@@ -86,6 +90,16 @@ try {
     const cpu = process.cpuUsage(cpu0);
     line(`token auth via Node+${backend} (wall, loopback sim)`, `${wall.toFixed(2)} ms`);
     line(`token auth via Node+${backend} (CPU of this process)`, `${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms`);
+    const docs = invoices(`N${backend[0]}${Date.now() % 1e6}`);
+    const sendCpu0 = process.cpuUsage();
+    t = performance.now();
+    const rep = await c.invoices.send(docs);
+    const sendWall = performance.now() - t;
+    const sendCpu = process.cpuUsage(sendCpu0);
+    if (rep.successfulInvoiceCount !== docs.length || !rep.upo[0]?.verified) throw new Error(`invoices.send: ${JSON.stringify(rep.status)}`);
+    line(`invoices.send 1000 × ${(sample.length / 1000).toFixed(0)} kB via Node+${backend} (wall, incl. sim, UPO verified)`,
+      `${(sendWall / 1000).toFixed(2)} s, ${(sendWall / docs.length * 1000).toFixed(0)} µs/invoice`);
+    line(`invoices.send 1000 via Node+${backend} (CPU of this process)`, `${((sendCpu.user + sendCpu.system) / docs.length).toFixed(0)} µs/invoice`);
     await c.close();
   }
 } finally {

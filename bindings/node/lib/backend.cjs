@@ -12,7 +12,7 @@ let chosen = null; // { name, library } from setBackend
 
 function check(name, where) {
   if (!NAMES.includes(name)) {
-    throw new InputError({ code: 'input.invalid', field: 'backend', message: `${where}: unknown backend ${JSON.stringify(name)} (wasm or native)` });
+    throw new InputError({ code: 'input.invalid', field: 'backend', message: `${where}: unknown backend; choose wasm or native` });
   }
   return name;
 }

@@ -5,16 +5,21 @@
 const { inspect } = require('node:util');
 const { run, call } = require('./driver.cjs');
 const { backend, setBackend, getBackend } = require('./backend.cjs');
-const { fromEnvelope, InvalidHandleError } = require('./errors.cjs');
+const { fromEnvelope, InvalidHandleError, InputError } = require('./errors.cjs');
+const { Sessions, Invoices, OnlineSession, SavedSession } = require('./sessions.cjs');
 
-// b64 turns a Buffer/Uint8Array (file bytes) or a string (PEM text) into
-// the base64 the operations take.
-function b64(v) {
+// b64 turns a Buffer/Uint8Array (file bytes) or a string (the file's text:
+// PEM, or base64 of DER/PKCS#12 — the core decides which) into the base64
+// the operations take. The error names the argument, never its value.
+function b64(v, field) {
   if (v == null || v === '') return undefined;
   if (typeof v === 'string') return Buffer.from(v, 'utf8').toString('base64');
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-  throw new TypeError('expected a Uint8Array/Buffer with the file bytes or a PEM string');
+  throw new InputError({ field, message: `${field} must be the file's bytes (Buffer, Uint8Array) or its text (string)` });
 }
+
+// Client's method taking the input as JSON text (not public API).
+const CALL_TEXT = Symbol('callText');
 
 function compact(o) {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
@@ -91,7 +96,8 @@ class Tokens {
   }
 }
 
-class Sessions {
+// AuthSessions are the context's authentication sessions (client.auth.sessions).
+class AuthSessions {
   #c;
   constructor(c) { this.#c = c; }
   list({ pageSize, continuationToken, all, signal } = {}) {
@@ -106,14 +112,14 @@ class Auth {
   #c;
   constructor(c) {
     this.#c = c;
-    this.sessions = new Sessions(c);
+    this.sessions = new AuthSessions(c);
   }
   withToken({ token, nip, context, authorizationPolicy, signal } = {}) {
     return this.#c.call('auth.token', compact({ token, nip, context, authorizationPolicy }), { signal });
   }
-  withCertificate({ cert, certificate, key, password, nip, context, subjectType, verifyCertificateChain, authorizationPolicy, signal } = {}) {
+  async withCertificate({ cert, certificate, key, password, nip, context, subjectType, verifyCertificateChain, authorizationPolicy, signal } = {}) {
     const input = compact({
-      certificate: b64(cert ?? certificate), key: b64(key), password, nip, context, subjectType,
+      certificate: b64(cert ?? certificate, 'certificate'), key: b64(key, 'key'), password, nip, context, subjectType,
       verifyCertificateChain, authorizationPolicy,
     });
     return this.#c.call('auth.xades', input, { signal });
@@ -132,8 +138,11 @@ class Auth {
   async exportTokens({ signal } = {}) {
     return new SavedTokens(await this.#c.call('auth.tokens.export', {}, { signal }));
   }
+  // Text is handed to the core as it is: a malformed one is an InputError
+  // like any bad input (never a SyntaxError quoting the tokens).
   restoreTokens(saved, { signal } = {}) {
-    const raw = saved instanceof SavedTokens ? saved.toJSON() : typeof saved === 'string' ? JSON.parse(saved) : saved;
+    if (typeof saved === 'string') return this.#c[CALL_TEXT]('auth.tokens.restore', saved, { signal });
+    const raw = saved instanceof SavedTokens ? saved.toJSON() : saved;
     return this.#c.call('auth.tokens.restore', raw, { signal });
   }
   [inspect.custom]() { return 'Auth {}'; }
@@ -153,7 +162,13 @@ class Client {
     this.#library = library;
     this.auth = new Auth(this);
     this.tokens = new Tokens(this);
+    this.sessions = new Sessions(this, (op, text, opts) => this[CALL_TEXT](op, text, opts));
+    this.invoices = new Invoices(this);
   }
+
+  // onlineSession opens an online session (FA (3) unless formCode says
+  // otherwise): `await using s = await client.onlineSession()` closes it.
+  onlineSession(options = {}) { return this.sessions.open(options); }
 
   // create makes a client: { environment: 'test'|'demo'|'prod' } or
   // { baseUrl } plus the options of the core's client configuration, and
@@ -191,7 +206,7 @@ class Client {
   // kept, so a new handle is made transparently — without the tokens, which
   // only ever lived inside the dead instance (authenticate again).
   #ensure() {
-    if (this.#closed) throw new InvalidHandleError({ code: 'handle.invalid', message: 'client is closed' });
+    if (this.#closed) throw new InvalidHandleError({ message: 'client is closed' });
     const inst = backend(this.#backend, this.#library);
     if (this.#handle === 0 || this.#generation !== inst.generation) {
       const env = inst.clientNew(this.#config);
@@ -210,6 +225,11 @@ class Client {
     return run(inst, this.#handle, op, input, { signal });
   }
 
+  async [CALL_TEXT](op, text, { signal } = {}) {
+    const inst = this.#ensure();
+    return run(inst, this.#handle, op, undefined, { signal, text });
+  }
+
   async close() {
     if (this.#closed) return;
     this.#closed = true;
@@ -225,28 +245,31 @@ class Client {
 }
 
 const xades = {
-  sign({ xml, cert, certificate, key, password, signingTime, signatureId, signal, ...rest } = {}) {
-    return call('xades.sign', compact({ xml, certificate: b64(cert ?? certificate), key: b64(key), password, signingTime, signatureId, ...rest }), { signal });
+  async sign({ xml, cert, certificate, key, password, signingTime, signatureId, signal, ...rest } = {}) {
+    return call('xades.sign', compact({ xml, certificate: b64(cert ?? certificate, 'certificate'), key: b64(key, 'key'), password, signingTime, signatureId, ...rest }), { signal });
   },
   verify({ xml, signal, ...rest } = {}) {
     return call('xades.verify', compact({ xml, ...rest }), { signal });
   },
   // The external-signer pair: the digest leaves, a signature value comes back.
   async prepare({ xml, cert, certificate, signal, ...rest } = {}) {
-    const r = await call('xades.prepare', compact({ xml, certificate: b64(cert ?? certificate), ...rest }), { signal });
+    const r = await call('xades.prepare', compact({ xml, certificate: b64(cert ?? certificate, 'certificate'), ...rest }), { signal });
     return { ...r, digest: Buffer.from(r.digest, 'base64') };
   },
-  complete({ state, signatureValue, signal } = {}) {
-    return call('xades.complete', compact({ state, signatureValue: b64(signatureValue) }), { signal });
+  async complete({ state, signatureValue, signal } = {}) {
+    return call('xades.complete', compact({ state, signatureValue: b64(signatureValue, 'signatureValue') }), { signal });
   },
 };
 
 const certs = {
-  inspect({ cert, certificate, key, password, signal } = {}) {
-    return call('certs.inspect', compact({ certificate: b64(cert ?? certificate), key: b64(key), password }), { signal });
+  async inspect({ cert, certificate, key, password, signal } = {}) {
+    return call('certs.inspect', compact({ certificate: b64(cert ?? certificate, 'certificate'), key: b64(key, 'key'), password }), { signal });
   },
-  generateTestCertificate({ signal, ...input } = {}) {
-    return call('certs.generate_test', compact(input), { signal });
+  // pkcs12 comes back as the file's bytes (a Buffer), like Python's bytes,
+  // so it goes straight back into withCertificate/inspect/sign.
+  async generateTestCertificate({ signal, ...input } = {}) {
+    const r = await call('certs.generate_test', compact(input), { signal });
+    return { ...r, pkcs12: Buffer.from(r.pkcs12, 'base64') };
   },
 };
 
@@ -264,6 +287,6 @@ function version({ backend: name } = {}) {
 function inflight({ backend: name } = {}) { return backend(name).inflight(); }
 
 module.exports = {
-  Client, SavedTokens, GeneratedToken, xades, certs, version, inflight, setBackend, getBackend,
+  Client, SavedTokens, GeneratedToken, SavedSession, OnlineSession, xades, certs, version, inflight, setBackend, getBackend,
   call: (op, input, opts = {}) => (opts.client ? opts.client.call(op, input, opts) : call(op, input, opts)),
 };

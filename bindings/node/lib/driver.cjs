@@ -8,7 +8,7 @@
 
 const { readFileSync } = require('node:fs');
 const { backend } = require('./backend.cjs');
-const { fromEnvelope, CanceledError, InternalError } = require('./errors.cjs');
+const { fromEnvelope, CanceledError, InternalError, InputError } = require('./errors.cjs');
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -73,17 +73,65 @@ function settle(ev) {
   throw fromEnvelope(env);
 }
 
+function invalid(field, message) {
+  return new InputError({ code: 'input.invalid', field, message });
+}
+
+// badTextPath names the first string (or key) in v that is not well-formed
+// UTF-16 (a lone surrogate): TextEncoder would silently turn it into U+FFFD,
+// handing the core a different token or document than the caller's.
+function badTextPath(v, path) {
+  if (typeof v === 'string') return v.isWellFormed() ? null : path || 'input';
+  if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (!k.isWellFormed()) return `a key of ${path || 'the input'}`;
+      const p = badTextPath(x, Array.isArray(v) ? `${path}[${k}]` : path ? `${path}.${k}` : k);
+      if (p) return p;
+    }
+  }
+  return null;
+}
+
+// encodeInput turns the caller's input into the JSON text the core reads.
+// A failure names the field, never the value (it may be a secret).
+function encodeInput(input, text) {
+  if (text !== undefined) {
+    if (typeof text !== 'string') throw invalid('input', 'the input text must be a string');
+    if (!text.isWellFormed()) throw invalid('input', 'the input text holds a lone surrogate; nothing was sent');
+    return text;
+  }
+  let json;
+  try {
+    json = JSON.stringify(input ?? {});
+  } catch (e) {
+    // BigInt or a cycle: the message names types and keys, not values.
+    throw invalid('input', `the input cannot be written as JSON: ${e.message}`);
+  }
+  if (json === undefined) throw invalid('input', 'the input cannot be written as JSON');
+  // JSON.stringify writes a lone surrogate as a \udXXX escape, which the
+  // core would read as U+FFFD; only then is the walk needed.
+  if (json.includes('\\ud')) {
+    const field = badTextPath(input, '');
+    if (field) throw invalid(field, `${field} is not valid text (it holds a lone surrogate); nothing was sent`);
+  }
+  return json;
+}
+
 // run executes operation op with input (an object) on a client handle (0
 // for none) of the given instance. With raw it returns the final envelope
 // itself (tests compare it with the parity vectors) instead of its result.
-async function run(inst, clientHandle, op, input, { signal, raw } = {}) {
+// text, when given, is the input as JSON text the caller supplied (the
+// core parses it and says what is wrong with it).
+async function run(inst, clientHandle, op, input, { signal, raw, text } = {}) {
   if (signal?.aborted) throw abortReason(signal);
   const finish = raw ? (ev) => ev.envelope : settle;
-  const json = JSON.stringify(input ?? {});
-  const info = inst.opInfo(op);
-  if (!info || !(info.network || info.hostFiles)) return finish({ envelope: inst.call(clientHandle, op, json) });
+  // Anything but a string becomes '': the core's one rule for a missing name.
+  const name = typeof op === 'string' ? op : '';
+  const json = encodeInput(input, text);
+  const info = inst.opInfo(name);
+  if (!info || !(info.network || info.hostFiles)) return finish({ envelope: inst.call(clientHandle, name, json) });
 
-  let ev = inst.start(clientHandle, op, json);
+  let ev = inst.start(clientHandle, name, json);
   try {
     while (ev.kind !== 'done') {
       if (ev.kind === 'http') {

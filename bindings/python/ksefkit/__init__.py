@@ -22,10 +22,18 @@ from ._types import (AuthInfo, AuthResult, AuthSession, CertificateInfo, Context
                      PendingSignature, Revoked, SavedTokens, SessionsPage, SignedXml, TestCertificate, TokensPage,
                      VersionInfo, build)
 from .client import Client, Environment
-from .errors import (ApiError, AuthFailedError, CanceledError, CryptoError, ExceptionDetail, ForbiddenError,
-                     ForkError, GoneError, InputError, InternalError, InvalidHandleError, KsefError,
-                     KsefTimeoutError, NotAuthenticatedError, ProtocolError, RateLimitError, SignatureError,
-                     TransportError, UnauthorizedError, UnknownOperationError)
+from .errors import ExceptionDetail, ForkError
+from .sessions import (DocumentResult, InvoiceResult, OnlineSession, SavedSession, SendReport, SentInvoice,
+                       SessionResult, Status, Upo)
+
+# The exception classes, one per error code of the core.
+# BEGIN GENERATED imports by `make errors` from core/errs/table.go; do not edit
+from .errors import (
+    KsefError, InputError, UnknownOperationError, ApiError, AuthFailedError, UnauthorizedError,
+    ForbiddenError, RateLimitError, GoneError, ProtocolError, NotAuthenticatedError, TransportError,
+    KsefTimeoutError, CanceledError, CryptoError, SignatureError, InvalidHandleError, InternalError,
+)
+# END GENERATED imports
 
 __version__ = "0.1.0"
 
@@ -52,9 +60,15 @@ __all__ = [
     "Client", "Environment", "version", "call", "certs", "xades", "library_path", "backend", "use_backend",
     "AuthInfo", "AuthResult", "AuthSession", "CertificateInfo", "Context", "Revoked", "SessionsPage",
     "SignedXml", "TestCertificate", "VersionInfo", "PendingSignature", "SavedTokens",
-    "GeneratedToken", "KsefToken", "TokensPage",
-    "KsefError", "InputError", "ApiError", "AuthFailedError", "UnauthorizedError", "ForbiddenError", "GoneError",
-    "RateLimitError", "ProtocolError", "NotAuthenticatedError", "TransportError", "KsefTimeoutError",
-    "CanceledError", "CryptoError", "SignatureError", "UnknownOperationError", "InvalidHandleError",
-    "InternalError", "ForkError", "ExceptionDetail",
+    "GeneratedToken", "KsefToken", "TokensPage", "ForkError", "ExceptionDetail",
+    "OnlineSession", "SavedSession", "SentInvoice", "InvoiceResult", "DocumentResult", "SessionResult",
+    "SendReport", "Status", "Upo",
 ]
+# BEGIN GENERATED __all__ by `make errors` from core/errs/table.go; do not edit
+__all__ += [
+    "KsefError", "InputError", "UnknownOperationError", "ApiError", "AuthFailedError",
+    "UnauthorizedError", "ForbiddenError", "RateLimitError", "GoneError", "ProtocolError",
+    "NotAuthenticatedError", "TransportError", "KsefTimeoutError", "CanceledError", "CryptoError",
+    "SignatureError", "InvalidHandleError", "InternalError",
+]
+# END GENERATED __all__

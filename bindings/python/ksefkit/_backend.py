@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 import threading
 from types import ModuleType
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Union
+
+from .errors import InputError
 
 BACKENDS = ("native", "wasm")
 
@@ -25,9 +27,10 @@ _name: Optional[str] = None
 
 
 def _check(name: str, origin: str) -> str:
-    n = name.strip().lower()
+    n = name.strip().lower() if isinstance(name, str) else ""
     if n not in BACKENDS:
-        raise ValueError(f"unknown ksefkit backend {name!r} from {origin} (choose one of {', '.join(BACKENDS)})")
+        msg = f"unknown ksefkit backend from {origin} (choose one of {', '.join(BACKENDS)})"
+        raise InputError("input.invalid", msg, raw={"code": "input.invalid", "message": msg, "field": "backend"})
     return n
 
 
@@ -81,6 +84,13 @@ def call(client: int, op: str, data: Optional[Dict[str, Any]] = None) -> Any:
 def call_raw(client: int, op: str, payload: bytes) -> bytes:
     """The operation's envelope JSON as the core produced it (nothing decoded)."""
     return (_impl or _select()).call_raw(client, op, payload)
+
+
+def call_text(client: int, op: str, text: Union[str, bytes], field: str) -> Any:
+    """Run op with an input the caller gave as JSON text: the core parses it
+    (and says what is wrong with it, as for any input)."""
+    from ._wire import decode, encode_text
+    return decode(call_raw(client, op, encode_text(text, field)))
 
 
 def client_new(config: Dict[str, Any]) -> int:

@@ -8,12 +8,12 @@ forked child (Go's threads do not survive fork: a call would hang).
 from __future__ import annotations
 
 import ctypes
-import json
 import os
 import threading
 from typing import Any, Dict, Optional
 
-from .errors import ForkError, KsefError, error_from_envelope
+from ._wire import decode, encode_input, op_bytes
+from .errors import ForkError, KsefError
 
 _lock = threading.Lock()
 _lib: Optional[ctypes.CDLL] = None
@@ -83,34 +83,21 @@ def _take(l: ctypes.CDLL, out: ctypes.c_void_p, n: ctypes.c_size_t) -> bytes:
         l.ksef_free(out)
 
 
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-_loads = json.loads
-
-
-def decode(envelope: bytes) -> Any:
-    """The result of an envelope, or the matching KsefError raised."""
-    env = _loads(envelope)
-    if env.get("ok"):
-        return env.get("result")
-    raise error_from_envelope(env)
-
-
 def call_raw(client: int, op: str, payload: bytes) -> bytes:
     l = lib()
     o, n = ctypes.c_void_p(), ctypes.c_size_t()
-    opb = op.encode("utf-8", "surrogateescape")
+    opb = op_bytes(op)
     l.ksef_call(client, opb, len(opb), payload, len(payload), ctypes.byref(o), ctypes.byref(n))
     return _take(l, o, n)
 
 
 def call(client: int, op: str, data: Optional[Dict[str, Any]] = None) -> Any:
-    payload = _dumps(data).encode("utf-8") if data else b"{}"
-    return decode(call_raw(client, op, payload))
+    return decode(call_raw(client, op, encode_input(data)))
 
 
 def client_new(config: Dict[str, Any]) -> int:
     l = lib()
-    cfg = json.dumps(config, separators=(",", ":")).encode("utf-8")
+    cfg = encode_input(config)
     h, o, n = ctypes.c_uint64(), ctypes.c_void_p(), ctypes.c_size_t()
     l.ksef_client_new(cfg, len(cfg), ctypes.byref(h), ctypes.byref(o), ctypes.byref(n))
     decode(_take(l, o, n))

@@ -9,7 +9,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Dict, Optional, Tuple, Type, TypeVar
+from typing import Any, Dict, Optional, Tuple, Type, TypeVar, Union
 
 from .errors import KsefError, error_from_envelope
 
@@ -184,9 +184,22 @@ class SavedTokens:
         return json.dumps(self._raw)
 
     @classmethod
-    def from_json(cls, text: str) -> "SavedTokens":
+    def from_json(cls, text: Union[str, bytes]) -> "SavedTokens":
+        """Read the text of to_json(). A malformed text is an InputError that
+        tells where it broke, never what it holds (it holds tokens)."""
         import json
-        return cls(json.loads(text))
+        from .errors import InputError
+        problem = ""
+        try:
+            raw = json.loads(text)
+        except ValueError as e:  # JSONDecodeError (its .doc is the whole text) and UnicodeDecodeError
+            problem = f"saved tokens are not JSON ({getattr(e, 'msg', 'not UTF-8')} at position {getattr(e, 'pos', '?')})"
+        else:
+            if isinstance(raw, dict):
+                return cls(raw)
+            problem = "saved tokens must be a JSON object"
+        # Raised outside the except block: no chained exception keeps the text.
+        raise InputError("input.invalid", problem, raw={"code": "input.invalid", "message": problem, "field": "saved"})
 
     def raw(self) -> Dict[str, Any]:
         return dict(self._raw)

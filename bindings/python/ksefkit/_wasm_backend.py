@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import json
 import os
 import socket
@@ -43,7 +44,8 @@ import urllib.error
 import urllib.request
 from typing import Any, Dict, List, Optional, Tuple
 
-from .errors import InternalError, InvalidHandleError, KsefError, error_from_envelope
+from ._wire import decode, encode_input, op_bytes
+from .errors import InternalError, InvalidHandleError, KsefError
 
 _STAGE_MIN, _STAGE_MAX = 64 << 10, 1 << 20  # the kept input buffer: first size, most kept
 _GEN_SHIFT = 40  # handle = generation << 40 | guest handle
@@ -320,6 +322,13 @@ def _perform(req: Dict[str, Any]) -> bytes:
                            "body": base64.b64encode(data).decode("ascii")}).encode()
     except (socket.timeout, TimeoutError):
         return _dumps({"error": f"no answer within {timeout:g} s", "timeout": True}).encode()
+    except http.client.HTTPException as e:
+        # A body cut short (IncompleteRead) or a garbled status line: no
+        # whole HTTP answer, so a transport failure for the core, exactly as
+        # the native driver reports it. The text of some of these holds
+        # what the server sent; only the kind is passed on.
+        return _dumps({"error": f"the HTTP answer was cut short or malformed ({type(e).__name__})",
+                       "timeout": False}).encode()
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
         is_timeout = isinstance(reason, (socket.timeout, TimeoutError))
@@ -365,31 +374,22 @@ def _drive(inst: _Instance, ev: Dict[str, Any]) -> bytes:
     return _dumps(env).encode("utf-8")
 
 
-def decode(envelope: bytes) -> Any:
-    """The result of an envelope, or the matching KsefError raised."""
-    env = json.loads(envelope)
-    if env.get("ok"):
-        return env.get("result")
-    raise error_from_envelope(env)
-
-
 def call_raw(client: int, op: str, payload: bytes) -> bytes:
-    opb = op.encode("utf-8", "surrogateescape")
+    opb = op_bytes(op)
     with _lock:
         inst, h = _split(client)
-        if not inst.is_network(op):
+        if not inst.is_network(opb.decode("utf-8", "replace")):
             return inst.invoke("ksef_call", [h], [opb, payload])
         ev = json.loads(inst.invoke("ksef_start", [h], [opb, payload]))
     return _drive(inst, ev)
 
 
 def call(client: int, op: str, data: Optional[Dict[str, Any]] = None) -> Any:
-    payload = _dumps(data).encode("utf-8") if data else b"{}"
-    return decode(call_raw(client, op, payload))
+    return decode(call_raw(client, op, encode_input(data)))
 
 
 def client_new(config: Dict[str, Any]) -> int:
-    cfg = json.dumps(config, separators=(",", ":")).encode("utf-8")
+    cfg = encode_input(config)
     with _lock:
         inst = _instance()
         result = decode(inst.invoke("ksef_client_new", [], [cfg]))

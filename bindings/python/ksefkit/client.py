@@ -4,14 +4,19 @@ it and wraps the result; nothing else."""
 from __future__ import annotations
 
 import enum
+import math
 import os
 import threading
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Literal, Optional, Tuple, TypedDict, Union
+
+if TYPE_CHECKING:  # for mypy only: the package needs nothing at run time
+    from typing_extensions import Unpack
 
 from . import _backend
 from ._files import Source, b64
 from ._types import AuthInfo, AuthResult, AuthSession, Revoked, SavedTokens, SessionsPage, build
 from .errors import InvalidHandleError
+from .sessions import Invoices, OnlineSession, Sessions
 from .tokens import Tokens
 
 ContextArg = Union[Tuple[str, str], Dict[str, str]]
@@ -25,32 +30,71 @@ class Environment(str, enum.Enum):
     PROD = "prod"
 
 
-# Python keyword (seconds or plain) -> (config JSON key, factor to JSON units).
+LogLevel = Literal["debug", "info", "warn", "error", "off"]
+
+
+class ClientOptions(TypedDict, total=False):
+    """The keywords of Client() and Client.from_profile(); None (or leaving
+    one out) means the core's default. Durations are in seconds. Every value
+    is checked by the core when the client is made: a bad one is an
+    InputError naming the option (its configuration name, e.g.
+    requestTimeoutMs)."""
+
+    user_agent: Optional[str]  # one line of text
+    max_attempts: Optional[int]  # per request, the first included
+    request_timeout: Optional[float]  # one attempt
+    total_timeout: Optional[float]  # one request with its retries
+    max_retry_after: Optional[float]  # longest Retry-After honoured
+    backoff: Optional[float]  # first wait after a 5xx or transport error
+    poll_initial: Optional[float]  # status polling: first wait
+    poll_max: Optional[float]  # status polling: longest wait
+    poll_timeout: Optional[float]  # status polling: give up after
+    refresh_leeway: Optional[float]  # renew tokens this long before they expire
+    session_poll_initial: Optional[float]  # waiting for invoices/sessions: first wait
+    session_poll_max: Optional[float]  # waiting for invoices/sessions: longest wait
+    session_poll_timeout: Optional[float]  # waiting for processing: give up after (resumable)
+    log_level: Optional[LogLevel]  # the core's log on stderr
+
+
+# ClientOptions keyword -> (configuration JSON key, seconds to milliseconds?).
 _OPTIONS = {
-    "user_agent": ("userAgent", None),
-    "max_attempts": ("maxAttempts", None),
-    "request_timeout": ("requestTimeoutMs", 1000),
-    "total_timeout": ("totalTimeoutMs", 1000),
-    "max_retry_after": ("maxRetryAfterMs", 1000),
-    "backoff": ("backoffMs", 1000),
-    "poll_initial": ("pollInitialMs", 1000),
-    "poll_max": ("pollMaxMs", 1000),
-    "poll_timeout": ("pollTimeoutMs", 1000),
-    "refresh_leeway": ("refreshLeewayMs", 1000),
-    "log_level": ("logLevel", None),
+    "user_agent": ("userAgent", False),
+    "max_attempts": ("maxAttempts", False),
+    "request_timeout": ("requestTimeoutMs", True),
+    "total_timeout": ("totalTimeoutMs", True),
+    "max_retry_after": ("maxRetryAfterMs", True),
+    "backoff": ("backoffMs", True),
+    "poll_initial": ("pollInitialMs", True),
+    "poll_max": ("pollMaxMs", True),
+    "poll_timeout": ("pollTimeoutMs", True),
+    "refresh_leeway": ("refreshLeewayMs", True),
+    "session_poll_initial": ("sessionPollInitialMs", True),
+    "session_poll_max": ("sessionPollMaxMs", True),
+    "session_poll_timeout": ("sessionPollTimeoutMs", True),
+    "log_level": ("logLevel", False),
 }
 
 
-def _config_options(options: Dict[str, Any]) -> Dict[str, Any]:
+def _ms(seconds: object) -> object:
+    """Seconds as the configuration's whole milliseconds. Anything that is
+    not a finite number (a str, a bool) goes to the core as it is, which
+    answers with an InputError naming the option: the core validates the
+    configuration, not this wrapper."""
+    if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and math.isfinite(seconds):
+        return int(round(seconds * 1000))
+    return seconds
+
+
+def _config_options(options: "ClientOptions") -> Dict[str, Any]:
     """Client() keywords (seconds) as the core's configuration JSON (ms)."""
     cfg: Dict[str, Any] = {}
     for name, value in options.items():
         if name not in _OPTIONS:
-            raise TypeError(f"Client() got an unexpected option {name!r}")
+            raise TypeError(f"Client() got an unexpected keyword argument {name!r}")
         if value is None:
             continue
-        key, factor = _OPTIONS[name]
-        cfg[key] = int(round(value * factor)) if factor else value
+        key, seconds = _OPTIONS[name]
+        cfg[key] = _ms(value) if seconds else value
     return cfg
 
 
@@ -81,16 +125,19 @@ class Client:
     """A KSeF client. Use as a context manager, or call close().
 
     ``Client(Environment.TEST)`` or ``Client(base_url="http://127.0.0.1:8080/v2")``;
-    timeouts are in seconds (``request_timeout=30``). Thread-safe: share one
-    client between threads.
+    timeouts are in seconds (``request_timeout=30``). Every option is checked
+    by the core when the client is made: a bad value is an InputError naming
+    it (the configuration's JSON name, e.g. requestTimeoutMs). Thread-safe:
+    share one client between threads.
+
+    Options: see ClientOptions.
     """
 
     def __init__(self, environment: Union[Environment, str, None] = None, *, base_url: Optional[str] = None,
-                 **options: Any) -> None:
+                 **options: "Unpack[ClientOptions]") -> None:
         cfg: Dict[str, Any] = {}
         if environment is not None:
-            cfg["environment"] = Environment(environment).value if not isinstance(environment, Environment) \
-                else environment.value
+            cfg["environment"] = environment.value if isinstance(environment, Environment) else environment
         if base_url is not None:
             cfg["baseUrl"] = base_url
         cfg.update(_config_options(options))
@@ -102,9 +149,12 @@ class Client:
         self._env = cfg.get("environment") or cfg.get("baseUrl")
         self.auth = Auth(self)
         self.tokens = Tokens(self)
+        self.sessions = Sessions(self)
+        self.invoices = Invoices(self)
 
     @classmethod
-    def from_profile(cls, name: Optional[str] = None, *, config: Optional[str] = None, **options: Any) -> "Client":
+    def from_profile(cls, name: Optional[str] = None, *, config: Optional[str] = None,
+                     **options: "Unpack[ClientOptions]") -> "Client":
         """A client for a profile's environment, authenticated as the profile says.
 
         name defaults to $KSEF_PROFILE, then the file's active profile; config to
@@ -133,6 +183,11 @@ class Client:
         """Run any operation on this client (see docs/ops.md); returns its result."""
         return _backend.call(self.handle, op, data)
 
+    def online_session(self, form_code: Optional[str] = None) -> OnlineSession:
+        """Open an online session (FA (3) unless form_code says otherwise);
+        ``with client.online_session() as s: s.send(xml)`` closes it at the end."""
+        return self.sessions.open(form_code)
+
     def close(self) -> None:
         with self._lock:
             h, self._handle = self._handle, 0
@@ -156,7 +211,9 @@ class Client:
         return f"<ksefkit.Client {self._env} {state}>"
 
 
-class Sessions:
+class AuthSessions:
+    """The context's authentication sessions (``client.auth.sessions``)."""
+
     def __init__(self, client: Client) -> None:
         self._c = client
 
@@ -183,7 +240,7 @@ class Sessions:
 class Auth:
     def __init__(self, client: Client) -> None:
         self._c = client
-        self.sessions = Sessions(client)
+        self.sessions = AuthSessions(client)
 
     def with_token(self, token: str, *, nip: Optional[str] = None, context: Optional[ContextArg] = None,
                    authorization_policy: Optional[Dict[str, Any]] = None) -> AuthResult:
@@ -230,12 +287,13 @@ class Auth:
         """The current tokens for persisting across restarts (SECRET; see SavedTokens)."""
         return SavedTokens(self._c.call("auth.tokens.export"))
 
-    def restore_tokens(self, saved: Union[SavedTokens, str, Dict[str, Any]]) -> AuthResult:
+    def restore_tokens(self, saved: Union[SavedTokens, str, bytes, Dict[str, Any]]) -> AuthResult:
         """Install tokens from export_tokens() (object, its to_json() text, or the dict).
         The client refreshes them as usual but cannot re-authenticate by itself
-        when the refresh token expires."""
-        if isinstance(saved, str):
-            saved = SavedTokens.from_json(saved)
+        when the refresh token expires. Text is handed to the core as it is: a
+        malformed one is an InputError, like any bad input."""
+        if isinstance(saved, (str, bytes)):
+            return AuthResult.from_json(_backend.call_text(self._c.handle, "auth.tokens.restore", saved, "saved"))
         raw = saved.raw() if isinstance(saved, SavedTokens) else dict(saved)
         return AuthResult.from_json(self._c.call("auth.tokens.restore", raw))
 

@@ -1,13 +1,16 @@
-"""Exceptions: one class per envelope error code, chosen by one table.
+"""Exceptions: one class per envelope error code.
 
-Every attribute comes from the envelope Go built; Python adds nothing but
-the class. Messages never contain tokens, keys or passwords (the core does
-not put them there, and this module only copies its fields).
+The classes, their parents and ERROR_CLASSES are generated from the one
+table of codes in Go (core/errs/table.go), as are the Node package's, so
+both bindings raise the same class for the same code. Every attribute comes
+from the envelope Go built; Python adds nothing but the class. Messages
+never contain tokens, keys or passwords (the core does not put them there,
+and this module only copies its fields).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, ClassVar, Dict, List, Optional, Tuple, Type
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,12 @@ class ExceptionDetail:
 
 
 class KsefError(Exception):
-    """Base of every ksefkit error; ``code`` is the envelope's stable code."""
+    """Base of every ksefkit error; ``code`` is the envelope's stable code.
+
+    ``retryable`` tells whether the same call, made again later unchanged,
+    can succeed (transport, timeout, rate limit)."""
+
+    retryable: ClassVar[bool] = False
 
     def __init__(self, code: str, message: str, *, raw: Optional[Dict[str, Any]] = None,
                  warnings: Optional[List[Dict[str, Any]]] = None) -> None:
@@ -40,6 +48,8 @@ class KsefError(Exception):
         self.status_details: Tuple[str, ...] = tuple(raw.get("statusDetails") or ())
         self.findings: Tuple[str, ...] = tuple(raw.get("findings") or ())
         self.field: Optional[str] = raw.get("field")
+        # Seconds KSeF asked to wait (a 429 that outlasted the retries).
+        self.retry_after: Optional[int] = raw.get("retryAfterSeconds")
         self.warnings: Tuple[Dict[str, Any], ...] = tuple(warnings or raw.get("warnings") or ())
 
     def __str__(self) -> str:
@@ -54,91 +64,110 @@ class KsefError(Exception):
         return f"{type(self).__name__}({self.code!r}, {self.message!r})"
 
 
+# BEGIN GENERATED classes by `make errors` from core/errs/table.go; do not edit
+
+
 class InputError(KsefError, ValueError):
-    """input.invalid — the caller's input is wrong; nothing was sent."""
+    """input.invalid — The caller's input is wrong (bad identifier, missing field, malformed JSON,
+    unreadable certificate); nothing was sent.
+    """
+
+
+class UnknownOperationError(InputError):
+    """op.unknown — The operation name is not in the table (ops.list lists them); an empty name is
+    input.invalid for the field op.
+    """
 
 
 class ApiError(KsefError):
-    """ksef.api — KSeF answered with an error."""
+    """ksef.api — KSeF answered with an error (HTTP 4xx/5xx or an exception body); the base of
+    every ksef.* code.
+    """
 
 
-class AuthFailedError(KsefError):
-    """ksef.auth_failed — authentication ended with a terminal status (see status)."""
+class AuthFailedError(ApiError):
+    """ksef.auth_failed — An authentication ended with a terminal status (415, 425, 450, 460, 470,
+    480, 500, 550 after the retry); see status.
+    """
 
 
 class UnauthorizedError(ApiError):
-    """ksef.unauthorized — HTTP 401."""
+    """ksef.unauthorized — HTTP 401: the access token is missing, expired or revoked; authenticate
+    again.
+    """
 
 
 class ForbiddenError(ApiError):
-    """ksef.forbidden — HTTP 403."""
-
-
-class GoneError(ApiError):
-    """ksef.gone — HTTP 410."""
+    """ksef.forbidden — HTTP 403: permissions, IP policy or a security block."""
 
 
 class RateLimitError(ApiError):
-    """ksef.rate_limited — HTTP 429 that outlasted the retry budget."""
+    """ksef.rate_limited — HTTP 429 that outlasted the retry budget; retry after
+    retryAfterSeconds.
+    """
 
-    @property
-    def retry_after(self) -> Optional[int]:
-        """Seconds KSeF asked to wait, when it said."""
-        return self.raw.get("retryAfterSeconds")
+    retryable = True
 
 
-class ProtocolError(KsefError):
-    """ksef.protocol — an answer the client cannot understand."""
+class GoneError(ApiError):
+    """ksef.gone — HTTP 410: an asynchronous operation's status passed its retention."""
+
+
+class ProtocolError(ApiError):
+    """ksef.protocol — KSeF (or something posing as it) answered with a body the client cannot
+    understand.
+    """
 
 
 class NotAuthenticatedError(KsefError):
-    """auth.required — the operation needs an authenticated client."""
+    """auth.required — The operation needs an authenticated client."""
 
 
 class TransportError(KsefError):
-    """transport — no HTTP answer (DNS, TCP, TLS, reset)."""
+    """transport — The request got no HTTP answer (DNS, TCP, TLS, reset, truncated body) after the
+    retries allowed.
+    """
+
+    retryable = True
 
 
 class KsefTimeoutError(KsefError):
-    """timeout — a deadline passed."""
+    """timeout — A deadline passed (per request, overall, or polling); polling timeouts carry the
+    reference number to resume with.
+    """
+
+    retryable = True
 
 
 class CanceledError(KsefError):
-    """canceled — the operation was canceled."""
+    """canceled — The caller canceled the operation."""
 
 
 class CryptoError(KsefError):
-    """crypto — a cryptographic step failed (wrong password, key mismatch …)."""
+    """crypto — A cryptographic step failed (wrong password, key not matching the certificate)."""
 
 
 class SignatureError(KsefError):
-    """signature.invalid — an XAdES signature failed verification."""
-
-
-class UnknownOperationError(KsefError):
-    """op.unknown — no such operation."""
+    """signature.invalid — An XAdES signature failed verification; findings name the causes."""
 
 
 class InvalidHandleError(KsefError):
-    """handle.invalid — a client is closed, freed or was never valid."""
+    """handle.invalid — A client or operation handle is unknown, freed or forged."""
 
 
 class InternalError(KsefError):
-    """internal — a bug in ksefkit."""
+    """internal — A bug in ksefkit (a recovered panic, an impossible state)."""
 
 
-class ForkError(KsefError):
-    """ksefkit was used in a child forked after the library was loaded."""
-
-
-ERROR_CLASSES = {
+ERROR_CLASSES: Dict[str, Type[KsefError]] = {
     "input.invalid": InputError,
+    "op.unknown": UnknownOperationError,
     "ksef.api": ApiError,
     "ksef.auth_failed": AuthFailedError,
     "ksef.unauthorized": UnauthorizedError,
     "ksef.forbidden": ForbiddenError,
-    "ksef.gone": GoneError,
     "ksef.rate_limited": RateLimitError,
+    "ksef.gone": GoneError,
     "ksef.protocol": ProtocolError,
     "auth.required": NotAuthenticatedError,
     "transport": TransportError,
@@ -146,10 +175,14 @@ ERROR_CLASSES = {
     "canceled": CanceledError,
     "crypto": CryptoError,
     "signature.invalid": SignatureError,
-    "op.unknown": UnknownOperationError,
     "handle.invalid": InvalidHandleError,
     "internal": InternalError,
 }
+# END GENERATED classes
+
+
+class ForkError(InternalError):
+    """ksefkit was used in a child forked after the library was loaded."""
 
 
 def error_from_envelope(env: Dict[str, Any]) -> KsefError:

@@ -15,6 +15,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/certs"
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/ops"
+	"github.com/ksefkit/ksefkit/core/secret"
 )
 
 // NewCmd is the certs group.
@@ -50,7 +51,7 @@ password in --password-env VARIABLE, if given) and prints what the certificate i
 		RunE: func(*cobra.Command, []string) error {
 			in.Nip = f.Flags.NIP
 			if passwordEnv != "" {
-				if in.Password = f.Env[passwordEnv]; in.Password == "" {
+				if in.Password = secret.NewString(f.Env[passwordEnv]); in.Password.IsZero() {
 					return errs.Invalid("password-env", "the PKCS#12 password is read from %s, which is not set", passwordEnv)
 				}
 			}
@@ -90,16 +91,20 @@ func newCmdInspect(f *cmdutil.Factory) *cobra.Command {
 		RunE: func(_ *cobra.Command, args []string) error {
 			in := &ops.InspectInput{}
 			var err error
-			if in.Certificate, err = readBase64(args[0]); err != nil {
+			cert, err := readBase64(args[0])
+			if err != nil {
 				return err
 			}
+			in.Certificate = secret.NewString(cert)
 			if keyFile != "" {
-				if in.Key, err = readBase64(keyFile); err != nil {
+				key, err := readBase64(keyFile)
+				if err != nil {
 					return err
 				}
+				in.Key = secret.NewString(key)
 			}
 			if passwordEnv != "" {
-				if in.Password = f.Env[passwordEnv]; in.Password == "" {
+				if in.Password = secret.NewString(f.Env[passwordEnv]); in.Password.IsZero() {
 					return errs.Invalid("password-env", "the password is read from %s, which is not set", passwordEnv)
 				}
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/ops"
 	"github.com/ksefkit/ksefkit/core/profile"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/core/xades"
 )
 
@@ -54,8 +55,8 @@ func newCmdSign(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			in := &ops.SignInput{XML: string(doc), CredentialInput: ops.CredentialInput{
-				Certificate: base64.StdEncoding.EncodeToString(cred.Certificate), Key: base64.StdEncoding.EncodeToString(cred.Key),
-				Password: cred.Password.Reveal(),
+				Certificate: secret.NewString(base64.StdEncoding.EncodeToString(cred.Certificate)),
+				Key:         secret.NewString(base64.StdEncoding.EncodeToString(cred.Key)), Password: cred.Password,
 			}}
 			res, err := ops.Invoke[ops.SignInput, ops.SignResult](f.Ctx, f.Ops, nil, "xades.sign", in)
 			if err != nil {
