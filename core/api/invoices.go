@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/invoice"
 )
 
@@ -117,7 +118,7 @@ func ParseQueryTime(s string) (time.Time, error) {
 	if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
 		return invoice.FromPolishWallClock(t), nil
 	}
-	return time.Time{}, fmt.Errorf("%q is not an ISO 8601 date-time (yyyy-MM-ddTHH:mm:ss, with Z, an offset, or none for Polish time)", s)
+	return time.Time{}, fmt.Errorf("not an ISO 8601 date-time (yyyy-MM-ddTHH:mm:ss, with Z, an offset, or none for Polish time); got %s", errs.Shape(s))
 }
 
 // InvoiceQueryAmount filters on an amount: type Brutto, Netto or Vat.

@@ -123,7 +123,7 @@ func (o Options) normalize(now time.Time) (Options, error) {
 	}
 	for i, t := range o.SubjectTypes {
 		if !slices.Contains(receive.SubjectTypes, t) {
-			return o, errs.Invalid("subjectTypes", "subjectTypes[%d] %q is not one of Subject1, Subject2, Subject3, SubjectAuthorized", i, t)
+			return o, errs.Invalid("subjectTypes", "subjectTypes[%d] (%s) is not one of Subject1, Subject2, Subject3, SubjectAuthorized", i, errs.Shape(t))
 		}
 		if slices.Index(o.SubjectTypes, t) != i {
 			return o, errs.Invalid("subjectTypes", "subjectTypes names %s twice", t)

@@ -21,12 +21,9 @@ import (
 	"github.com/ksefkit/ksefkit/core/online"
 	"github.com/ksefkit/ksefkit/core/poll"
 	"github.com/ksefkit/ksefkit/core/pubkeys"
-<<<<<<< HEAD
 	"github.com/ksefkit/ksefkit/core/ratelimit"
 	"github.com/ksefkit/ksefkit/core/receive"
-=======
 	"github.com/ksefkit/ksefkit/core/secret"
->>>>>>> main
 	"github.com/ksefkit/ksefkit/core/transport"
 )
 

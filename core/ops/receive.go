@@ -196,17 +196,30 @@ func stateSource(path string, st *hwm.State) (hwm.Store, error) {
 	return &hwm.MemoryStore{State: parsed}, nil
 }
 
-// inbox writes documents into a directory.
-type inbox struct{ dir string }
+// inbox writes documents into a directory, created with the first one
+// (nothing is created by a call that fails before any document came).
+type inbox struct {
+	dir     string
+	created bool
+}
 
 func newInbox(dir string) (*inbox, error) {
 	if dir == "" {
 		return nil, errs.Invalid("dir", "dir is required: the documents are written there")
 	}
-	if err := mkdirAll(dir); err != nil {
-		return nil, err
-	}
 	return &inbox{dir: dir}, nil
+}
+
+// write writes one file of the inbox.
+func (b *inbox) write(ctx context.Context, name string, data []byte) (string, error) {
+	if !b.created {
+		if err := mkdirAll(b.dir); err != nil {
+			return "", err
+		}
+		b.created = true
+	}
+	path := filepath.Join(b.dir, name)
+	return path, writeDurably(ctx, path, data)
 }
 
 // mkdirAll creates the directory documents go to (0700: they are the
@@ -224,19 +237,23 @@ func (b *inbox) put(ctx context.Context, d hwm.Document) (SyncedDocument, error)
 	if err := ids.ValidateKSeFNumber(n); err != nil {
 		return SyncedDocument{}, errs.New(errs.Protocol, "a document without a valid KSeF number (%q) cannot be named", n)
 	}
-	out := SyncedDocument{KSeFNumber: n, SubjectType: d.SubjectType, MetadataPath: filepath.Join(b.dir, n+".json")}
+	out := SyncedDocument{KSeFNumber: n, SubjectType: d.SubjectType}
+	var err error
 	if d.XML != nil {
-		out.Path = filepath.Join(b.dir, n+".xml")
-		if err := writeDurably(ctx, out.Path, d.XML); err != nil {
+		if out.Path, err = b.write(ctx, n+".xml", d.XML); err != nil {
 			return out, err
 		}
 	}
 	meta, _ := json.MarshalIndent(d.Metadata, "", "  ")
-	return out, writeDurably(ctx, out.MetadataPath, append(meta, '\n'))
+	out.MetadataPath, err = b.write(ctx, n+".json", append(meta, '\n'))
+	return out, err
 }
 
 // flush makes the directory's new entries durable (natively).
 func (b *inbox) flush() {
+	if !b.created {
+		return
+	}
 	if d, err := os.Open(b.dir); err == nil {
 		d.Sync()
 		d.Close()
@@ -342,18 +359,25 @@ func init() {
 					return nil, err
 				}
 				inv := ExportedInvoice{Metadata: d.Metadata, XML: d.XML}
-				if box != nil {
-					if d.XML != nil {
-						inv.Path, inv.XML = filepath.Join(box.dir, d.Metadata.KSeFNumber+".xml"), nil
-						if err := writeDurably(ctx, inv.Path, d.XML); err != nil {
-							return nil, err
-						}
+				if box != nil && d.XML != nil {
+					inv.XML = nil
+					if inv.Path, err = box.write(ctx, d.Metadata.KSeFNumber+".xml", d.XML); err != nil {
+						return nil, err
 					}
 				}
 				out.Invoices = append(out.Invoices, inv)
 			}
 			if box != nil {
-				if err := extract(ctx, a, filepath.Join(box.dir, export.MetadataFile)); err != nil {
+				rc, _, err := a.Open(export.MetadataFile)
+				if err != nil {
+					return nil, err
+				}
+				meta, err := io.ReadAll(rc)
+				rc.Close()
+				if err != nil {
+					return nil, errs.Wrap(errs.Protocol, err, "export %s: reading %s", x.ReferenceNumber(), export.MetadataFile)
+				}
+				if _, err := box.write(ctx, export.MetadataFile, meta); err != nil {
 					return nil, err
 				}
 				box.flush()
@@ -473,28 +497,4 @@ type flushing struct {
 func (f flushing) Save(ctx context.Context, s *hwm.State) error {
 	f.box.flush()
 	return f.Store.Save(ctx, s)
-}
-
-// extract copies one file of the package out.
-func extract(ctx context.Context, a *export.Archive, path string) error {
-	rc, _, err := a.Open(filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	w, err := hostfs.Create(ctx, path)
-	if err != nil {
-		return errs.Invalid("dir", "cannot create %s: %s", filepath.Base(path), pathErr(err))
-	}
-	_, err = io.Copy(w, rc)
-	if s, ok := w.(interface{ Sync() error }); ok && err == nil {
-		err = s.Sync()
-	}
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return errs.Invalid("dir", "cannot write %s: %s", filepath.Base(path), pathErr(err))
-	}
-	return nil
 }

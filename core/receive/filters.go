@@ -146,10 +146,12 @@ func (c *checker) oneOf(field, v string, allowed []string, required bool) {
 	case v == "" && required:
 		c.add(field, "%s is required (%s)", lastName(field), strings.Join(allowed, ", "))
 	case v != "" && !slices.Contains(allowed, v):
+		// The value is described, not quoted: a field mix-up can put
+		// anything there, a token included (the echo rule, core/errs).
 		if len(allowed) > 12 {
-			c.add(field, "%q is not one of KSeF's values", v)
+			c.add(field, "%s (%s) is not one of KSeF's values", lastName(field), errs.Shape(v))
 		} else {
-			c.add(field, "%q is not one of %s", v, strings.Join(allowed, ", "))
+			c.add(field, "%s (%s) is not one of %s", lastName(field), errs.Shape(v), strings.Join(allowed, ", "))
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/ksef"
 	"github.com/ksefkit/ksefkit/core/poll"
+	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/core/transport"
 	"github.com/ksefkit/ksefkit/sim"
 )
@@ -41,7 +42,7 @@ func Party(t testing.TB, s *sim.Server, configure ...func(*ksef.Config)) (*ksef.
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.AuthenticateWithToken(context.Background(), ksef.TokenAuth{Token: tok.Token, Context: ctx}); err != nil {
+	if _, err := c.AuthenticateWithToken(context.Background(), ksef.TokenAuth{Token: secret.NewString(tok.Token), Context: ctx}); err != nil {
 		t.Fatal(err)
 	}
 	return c, nip
