@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/ids"
@@ -124,4 +125,22 @@ func (s *Server) simSeedInvoices(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.ok(w, http.StatusOK, out)
+}
+
+// GET /v2/_sim/invoices/{ksefNumber}: the stored XML (application/xml),
+// what a client's download must equal byte for byte.
+func (s *Server) simStoredInvoice(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	inv := s.store.byNumber[r.PathValue("ksefNumber")]
+	var doc []byte
+	if inv != nil {
+		doc = slices.Clone(inv.XML)
+	}
+	s.mu.Unlock()
+	if doc == nil {
+		simError(w, http.StatusNotFound, fmt.Errorf("no invoice %s is stored", r.PathValue("ksefNumber")))
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	w.Write(doc)
 }

@@ -28,6 +28,7 @@ import (
 //	DELETE /v2/_sim/violations     → 204
 //	GET    /v2/_sim/invoices       → 200 {"count": N, "invoices": [InvoiceRecord…]} (like Invoices)
 //	POST   /v2/_sim/invoices       Seed → 200 Seeded: store generated invoices as if accepted (like SeedInvoices)
+//	GET    /v2/_sim/invoices/{ksefNumber} → 200 application/xml, the stored document (404 unknown)
 //	GET    /v2/_sim/upo-certificate → 200 PEM of the UPO signing certificate (like UPOCertificatePEM)
 //	GET    /v2/_sim/ca             → 200 PEM of the CA behind --tls (like CACertificatePEM); 404 without TLS
 //	GET    /v2/_sim/samples        → 200 {"samples": [{"name","formCode"}, …]}
@@ -66,6 +67,7 @@ func (s *Server) simRoutes(m *http.ServeMux) {
 		s.ok(w, http.StatusOK, map[string]any{"count": len(list), "invoices": list})
 	})
 	m.HandleFunc("POST /v2/_sim/invoices", s.simSeedInvoices)
+	m.HandleFunc("GET /v2/_sim/invoices/{ksefNumber}", s.simStoredInvoice)
 	m.HandleFunc("GET /v2/_sim/upo-certificate", func(w http.ResponseWriter, r *http.Request) {
 		servePEM(w, s.UPOCertificatePEM())
 	})

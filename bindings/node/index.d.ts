@@ -33,6 +33,14 @@ export interface ClientOptions extends BackendOptions {
   sessionPollInitialMs?: number;
   sessionPollMaxMs?: number;
   sessionPollTimeoutMs?: number;
+  /** Waiting for an export's package: first wait, longest wait, give up after (resumable). */
+  receivePollInitialMs?: number;
+  receivePollMaxMs?: number;
+  receivePollTimeoutMs?: number;
+  /** Where an export being read is spooled (default the system's temporary directory). */
+  tempDir?: string;
+  /** Do not pace downloads, queries and exports by KSeF's limits (rely on its 429s alone). */
+  noRateLimiter?: boolean;
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'off';
 }
 

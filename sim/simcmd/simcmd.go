@@ -60,8 +60,9 @@ type Config struct {
 	// CAOut receives the CA certificate with --tls.
 	CAOut string
 
-	authDelay int
-	level     string
+	authDelay   int
+	level       string
+	exportDelay time.Duration
 }
 
 // FlagSet defines the simulator's flags on a new flag set bound to c. A
@@ -93,6 +94,7 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs.DurationVar(&c.Opts.DownloadURLTTL, "download-url-ttl", time.Hour, "lifetime of pre-signed download URLs")
 	fs.BoolVar(&c.Opts.TLS, "tls", false, "serve pre-signed download URLs over https with a certificate of the simulator's own CA")
 	fs.StringVar(&c.CAOut, "ca-out", "", "with --tls, write the simulator's CA certificate (PEM) to `PATH` for clients to trust")
+	c.receiveFlags(fs)
 	return fs
 }
 
@@ -115,6 +117,9 @@ func (c *Config) Check(args []string) error {
 		return fmt.Errorf("--token-activation must be 0 or more")
 	case c.Opts.TokenActivationDelay == 0:
 		c.Opts.TokenActivationDelay = -1 // sim.Options: negative means active at once
+	}
+	if err := c.checkReceive(); err != nil {
+		return err
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(c.level)); err != nil {
 		return fmt.Errorf("--log-level: %v", err)

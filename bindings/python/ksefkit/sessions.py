@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional,
 from . import _backend
 from ._types import parse_time
 from .errors import KsefError, error_from_envelope
+from .receive import InvoiceReceiving
 
 if TYPE_CHECKING:
     from .client import Client
@@ -360,8 +361,8 @@ class Sessions:
             pageSize=page_size, continuationToken=continuation_token)}))
 
 
-class Invoices:
-    """Sending invoices (``client.invoices``)."""
+class Invoices(InvoiceReceiving):
+    """Sending invoices (``client.invoices``) — and receiving them (receive.py)."""
 
     def __init__(self, client: "Client") -> None:
         self._c = client
