@@ -90,7 +90,7 @@ $(C_BIN)/%: $(C_EX_DIR)/%.cpp $(KSEF_LIB) $(KSEF_HDR)
 	@mkdir -p $(@D)
 	$(CXX) -std=c++17 -O2 -g $(C_WARN) $< -o $@ $(C_LINK)
 
-C_PROGS := $(C_BIN)/token_auth $(C_BIN)/token_auth_cpp $(C_BIN)/test_capi $(C_BIN)/send_invoice
+C_PROGS := $(C_BIN)/token_auth $(C_BIN)/token_auth_cpp $(C_BIN)/test_capi $(C_BIN)/send_invoice $(C_BIN)/receive_invoices
 
 # The parity vectors through ksef_call (examples/c/parity.py drives it).
 .PHONY: capi-parity
