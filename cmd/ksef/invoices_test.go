@@ -64,7 +64,7 @@ func TestInvoicesCommands(t *testing.T) {
 		t.Fatalf("first sync: %+v", synced)
 	}
 	r := c.run(args("invoices", "sync", "--state", state, "--dir", inbox)...)
-	if r.code != 0 || r.out != "0 new invoices in 1 windows → "+inbox+"\n" {
+	if r.code != 0 || r.out != "0 new invoices in 1 window → "+inbox+"\n" {
 		t.Fatalf("second sync: exit %d: %q %s", r.code, r.out, r.errOut)
 	}
 	if e := c.fails(2, args("invoices", "query", "--from", "2026-01-01", "--to", "2026-06-01")...); e.Field != "filters.dateRange.to" {

@@ -292,7 +292,7 @@ allows 20 exports an hour; the sync waits for them rather than fail.`,
 				return err
 			}
 			return cmdutil.Render(f, r, func(w io.Writer, r *ops.SyncResult) {
-				fmt.Fprintf(w, "%d new invoices in %d windows → %s\n", r.Delivered, len(r.Windows), in.Dir)
+				fmt.Fprintf(w, "%d new invoice%s in %d window%s → %s\n", r.Delivered, plural(r.Delivered), len(r.Windows), plural(int64(len(r.Windows))), in.Dir)
 				if !r.CaughtUp {
 					fmt.Fprintln(w, "not caught up yet: run again")
 				}
@@ -308,6 +308,13 @@ allows 20 exports an hour; the sync waits for them rather than fail.`,
 	cmd.Flags().Var(msValue{&in.TimeoutMs}, "timeout", "stop after (the state keeps the last completed window)")
 	cmd.MarkFlagRequired("dir")
 	return cmd
+}
+
+func plural(n int64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // msValue is a duration flag ("90s", "15m") kept as the operations'
@@ -349,7 +356,7 @@ func newProgress(f *cmdutil.Factory, stage string) *progressView {
 	}
 	v.plain = progress.Throttle(func(e progress.Event) {
 		if e.Stage == "download" {
-			fmt.Fprintf(f.IO.ErrOut, "download: part %d of %d, %d of %d bytes\n", e.Done, e.Total, e.Bytes, e.BytesTotal)
+			fmt.Fprintf(f.IO.ErrOut, "download: %d of %d bytes, %d of %d parts complete\n", e.Bytes, e.BytesTotal, e.Done, e.Total)
 		} else {
 			fmt.Fprintf(f.IO.ErrOut, "%s: %d invoices (%s)\n", e.Stage, e.Done, e.Detail)
 		}
