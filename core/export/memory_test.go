@@ -170,4 +170,3 @@ func writePackage(t *testing.T, dir string, key *symkey.Key, size int64) memoryJ
 	os.Remove(zf.Name())
 	return job
 }
-
