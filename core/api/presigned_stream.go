@@ -27,15 +27,7 @@ type PresignedStream struct {
 // bearer token, https or loopback http only, a relative URL resolved
 // against the API host, only 200 is success) but the body comes unread.
 func (c *Client) PresignedGetStream(ctx context.Context, rawURL, route string) (*PresignedStream, error) {
-	u, err := c.resolve(rawURL)
-	if err != nil {
-		return nil, err
-	}
-	h := transport.Header{}
-	if c.UserAgent != "" {
-		h.Set("User-Agent", c.UserAgent)
-	}
-	resp, err := c.Sender.Send(ctx, &transport.Request{Method: "GET", URL: u, Header: h, Route: route, Idempotent: true, StreamResponse: true})
+	resp, err := c.presignedSend(ctx, rawURL, route, true)
 	if err != nil {
 		return nil, err
 	}
@@ -58,4 +50,18 @@ func (c *Client) PresignedGetStream(ctx context.Context, rawURL, route string) (
 		size = n
 	}
 	return &PresignedStream{Body: body, Size: size, MetaHash: strings.TrimSpace(resp.Header.Get("x-ms-meta-hash"))}, nil
+}
+
+// presignedSend sends a GET to a pre-signed URL: resolved, no bearer token,
+// no KSeF error format, retried as an idempotent request.
+func (c *Client) presignedSend(ctx context.Context, rawURL, route string, stream bool) (*transport.Response, error) {
+	u, err := c.resolve(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	h := transport.Header{}
+	if c.UserAgent != "" {
+		h.Set("User-Agent", c.UserAgent)
+	}
+	return c.Sender.Send(ctx, &transport.Request{Method: "GET", URL: u, Header: h, Route: route, Idempotent: true, StreamResponse: stream})
 }

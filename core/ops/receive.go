@@ -196,6 +196,24 @@ func stateSource(path string, st *hwm.State) (hwm.Store, error) {
 	return &hwm.MemoryStore{State: parsed}, nil
 }
 
+// syncSetup checks a sync's inputs — all before anything is sent or
+// created — and gives its store, inbox and deadline.
+func syncSetup(ctx context.Context, statePath string, st *hwm.State, dir string, o hwm.Options, timeoutMs int64) (context.Context, context.CancelFunc, hwm.Store, *inbox, error) {
+	store, err := stateSource(statePath, st)
+	if err == nil {
+		err = o.Check()
+	}
+	var box *inbox
+	if err == nil {
+		box, err = newInbox(dir)
+	}
+	if err != nil {
+		return ctx, func() {}, nil, nil, err
+	}
+	ctx, cancel, err := withTimeout(ctx, timeoutMs)
+	return ctx, cancel, store, box, err
+}
+
 // inbox writes documents into a directory, created with the first one
 // (nothing is created by a call that fails before any document came).
 type inbox struct {
@@ -386,18 +404,7 @@ func init() {
 		}).HostFiles = true
 	register("invoices.sync", "Incremental sync: every invoice of the context as the subject types (default Subject2, the purchases), from where the state says (since on the first run), in windows of permanent-storage dates up to KSeF's high-water mark — one export each, paced by the rate limits — written into dir; the state moves (atomically, in statePath) only after a window's documents are on disk. Re-running brings only new invoices.", true, true,
 		func(ctx context.Context, c *ksef.Client, in *SyncInput) (*SyncResult, error) {
-			store, err := stateSource(in.StatePath, in.State)
-			if err != nil {
-				return nil, err
-			}
-			if err := in.Options.Check(); err != nil {
-				return nil, err
-			}
-			box, err := newInbox(in.Dir)
-			if err != nil {
-				return nil, err
-			}
-			ctx, cancel, err := withTimeout(ctx, in.TimeoutMs)
+			ctx, cancel, store, box, err := syncSetup(ctx, in.StatePath, in.State, in.Dir, in.Options, in.TimeoutMs)
 			if err != nil {
 				return nil, err
 			}
@@ -419,18 +426,7 @@ func init() {
 		}).HostFiles = true
 	register("invoices.sync.window", "One window of a sync, for callers that hand documents on one by one (the Python and Node iterators): exports, writes the window's documents into dir and answers them with the next state — which is stored (invoices.sync.commit) only once they are taken. done: every subject type has caught up.", true, true,
 		func(ctx context.Context, c *ksef.Client, in *SyncWindowInput) (*SyncWindowResult, error) {
-			store, err := stateSource(in.StatePath, in.State)
-			if err != nil {
-				return nil, err
-			}
-			if err := in.Options.Check(); err != nil {
-				return nil, err
-			}
-			box, err := newInbox(in.Dir)
-			if err != nil {
-				return nil, err
-			}
-			ctx, cancel, err := withTimeout(ctx, in.TimeoutMs)
+			ctx, cancel, store, box, err := syncSetup(ctx, in.StatePath, in.State, in.Dir, in.Options, in.TimeoutMs)
 			if err != nil {
 				return nil, err
 			}
