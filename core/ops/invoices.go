@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"io/fs"
@@ -153,7 +154,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return &InvoiceFacts{Facts: *f, InvoiceHash: base64.StdEncoding.EncodeToString(f.SHA256[:])}, nil
+			return &InvoiceFacts{Facts: *f, InvoiceHash: invoice.Hash(doc)}, nil
 		}).HostFiles = true
 	register("invoices.kod1", "KOD I, the verification link every invoice printout carries as a QR code: the seller NIP and P_1 read from the invoice, the SHA-256 of its exact bytes, under the environment's QR base. No rule is applied: the link is computed for any well-formed invoice.", false, false,
 		func(ctx context.Context, _ *ksef.Client, in *Kod1Input) (*Kod1Result, error) {
@@ -169,10 +170,11 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			url, err := invoice.VerificationLink(base, f.SellerNIP, f.IssueDate, f.SHA256)
+			sum := sha256.Sum256(doc)
+			url, err := invoice.VerificationLink(base, f.SellerNIP, f.IssueDate, sum)
 			if err != nil {
 				return nil, err
 			}
-			return &Kod1Result{URL: url, SellerNIP: f.SellerNIP, IssueDate: f.IssueDate, InvoiceHash: base64.StdEncoding.EncodeToString(f.SHA256[:])}, nil
+			return &Kod1Result{URL: url, SellerNIP: f.SellerNIP, IssueDate: f.IssueDate, InvoiceHash: base64.StdEncoding.EncodeToString(sum[:])}, nil
 		}).HostFiles = true
 }
