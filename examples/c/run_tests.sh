@@ -102,6 +102,7 @@ fi
 
 # 5. Invoices out of KSeF, against a simulator with low limits: a query
 # truncated at 25 records, export parts of 64 kB.
+: >"$TMP/rsim.out"
 "$KSEF_SIM" --addr 127.0.0.1:0 --log-level warn --query-limit 25 --export-part-size 64000 --export-delay 20ms \
 	--processing-delay 20ms --storage-delay 100ms --hwm-lag 50ms >"$TMP/rsim.out" 2>"$TMP/rsim.err" &
 RSIM_PID=$!
