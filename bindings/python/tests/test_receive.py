@@ -17,7 +17,29 @@ import pytest
 
 import ksefkit
 
-from conftest import REPO, Sim
+REPO = Path(__file__).resolve().parents[3]
+
+
+class Sim:
+    """A ksef-sim of this module (with the receiving limits set low) and its
+    /v2/_sim control endpoints."""
+
+    def __init__(self, proc: subprocess.Popen, url: str) -> None:
+        self.proc, self.url = proc, url
+
+    def _req(self, method: str, path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        r = urllib.request.Request(self.url + "/_sim" + path, data=data, method=method,
+                                   headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            raw = resp.read()
+        return json.loads(raw) if raw else None
+
+    def add_faults(self, *specs: str) -> None:
+        self._req("POST", "/faults", {"faults": list(specs)})
+
+    def clear_faults(self) -> None:
+        self._req("DELETE", "/faults")
 
 
 def skip_streams_on_wasm() -> None:
@@ -42,13 +64,12 @@ def rsim() -> Iterator[Sim]:
     exe = os.environ.get("KSEF_SIM") or str(REPO / "build" / "bin" / "ksef-sim")
     if not os.path.exists(exe):
         pytest.skip(f"simulator not built: {exe}")
-    p = subprocess.Popen([exe, "--addr", "127.0.0.1:0", "--seed-token", "--log-level", "warn", "--query-limit", "25",
+    p = subprocess.Popen([exe, "--addr", "127.0.0.1:0", "--log-level", "warn", "--query-limit", "25",
                           "--export-part-size", "64000", "--export-delay", "20ms", "--processing-delay", "20ms",
                           "--storage-delay", "100ms", "--hwm-lag", "50ms"], stdout=subprocess.PIPE, text=True)
     try:
         first = p.stdout.readline().strip()  # type: ignore[union-attr]
-        seed = json.loads(p.stdout.readline())  # type: ignore[union-attr]
-        yield Sim(p, first.rsplit(" ", 1)[-1], seed)
+        yield Sim(p, first.rsplit(" ", 1)[-1])
     finally:
         p.terminate()
         p.wait(10)
