@@ -13,9 +13,10 @@ BUILD   ?= build
 export GOFLAGS ?= -buildvcs=false
 
 # Area makefiles first: their variables ($(C_BIN), $(KSEF_SIM) …) are used below.
-include mk/*.mk
+# In this order: each one's rules name variables of those before it.
+include mk/tools.mk mk/capi.mk mk/wasm.mk mk/python.mk mk/node.mk mk/aarch64.mk mk/lint.mk
 
-.PHONY: all build go-build sim cli demo test go-vet go-test go-race docs docs-check errors deps bench go-bench clean help
+.PHONY: all build go-build sim cli demo test go-test go-race docs docs-check errors deps deps-debian bench go-bench clean help
 
 all: build
 
@@ -36,15 +37,21 @@ sim: capi-sim
 cli:
 	$(GO) build -o $(BUILD)/bin/ksef ./cmd/ksef
 
-# The tools the build and the tests need, from Debian's packages, so that a
-# fresh machine needs nothing by hand: wasm-opt (binaryen) shrinks ksef.wasm
-# under its size budget; xmlsec1 and xmllint (libxml2-utils) check our XAdES
-# signatures and canonical XML independently; the simulator validates
-# invoices and UPOs against their XSDs with libxml2 through cgo, which needs
-# its headers (libxml2-dev) found by pkg-config.
-DEB_TOOLS := wasm-opt:binaryen xmlsec1:xmlsec1 xmllint:libxml2-utils pkg-config:pkg-config
+# The tools the build and the tests need, so that a fresh Debian machine
+# needs nothing by hand. From Debian's packages: wasm-opt (binaryen) shrinks
+# ksef.wasm; xmlsec1 and xmllint (libxml2-utils) check our XAdES signatures
+# and canonical XML independently; the simulator validates invoices and UPOs
+# against their XSDs with libxml2 through cgo, which needs its headers
+# (libxml2-dev) found by pkg-config, also used by the install test;
+# qemu-user-static and mmdebstrap run the aarch64 build (mk/aarch64.mk). Pinned
+# from PyPI into build/tools (mk/tools.mk): zig (the C toolchain), the wheel's
+# build tools, auditwheel and the linters.
+DEB_TOOLS := wasm-opt:binaryen xmlsec1:xmlsec1 xmllint:libxml2-utils pkg-config:pkg-config \
+	qemu-aarch64-static:qemu-user-static mmdebstrap:mmdebstrap
 
-deps:
+deps: deps-debian tools
+
+deps-debian:
 	@missing=; for t in $(DEB_TOOLS); do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; done; \
 	pkg-config --exists libxml-2.0 2>/dev/null || missing="$$missing libxml2-dev"; \
@@ -56,11 +63,9 @@ deps:
 demo: build $(C_BIN)/token_auth
 	./build/scripts/demo.sh
 
-test: deps go-build docs-check header-check go-vet go-test go-race test-c test-python test-node
+test: deps go-build docs-check header-check lint go-test go-race test-c test-glibc-floor test-install \
+	test-python test-node test-aarch64
 	@echo "all test suites passed"
-
-go-vet:
-	$(GO) vet ./...
 
 # Includes the wazero host test of build/ksef.wasm (wasm/hosttest) and its
 # size budget.

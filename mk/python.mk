@@ -1,42 +1,60 @@
-# mk/python.mk — the ksefkit wheel and its pytest suite.
-#   make -f mk/capi.mk -f mk/wasm.mk -f mk/python.mk wheel test-python bench-python
-# Needs mk/capi.mk (lib, KSEF_SIM) and mk/wasm.mk (wasm, WASM) included before it.
+# mk/python.mk — the ksefkit wheel (bindings/python/pyproject.toml, hatchling)
+# and its pytest suite.
+#   make wheel          → build/dist/ksefkit-<v>-py3-none-manylinux_2_17_<arch>….whl
+#   make wheel-check    → auditwheel show must confirm the wheel's platform tag
+#   make test-python    → the suite against the installed wheel, native and wasm backends
+#   make bench-python
+# Needs mk/tools.mk, mk/capi.mk (lib, KSEF_SIM) and mk/wasm.mk (wasm, WASM)
+# included before it (the top-level Makefile does).
 GO     ?= go
 BUILD  ?= build
 PYTHON ?= python3
 
 PY_DIR     := bindings/python
 PY_VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' $(PY_DIR)/ksefkit/__init__.py)
-# The platform tag follows the newest glibc symbol version the library
-# needs (2.34 for a plain bookworm build; see examples/c/README.md).
-PY_GLIBC    = $(shell objdump -T $(KSEF_LIB) | grep -o 'GLIBC_[0-9.]*' | sort -Vu | tail -1 | sed 's/GLIBC_//; s/\./_/')
-PY_PLAT     = manylinux_$(PY_GLIBC)_x86_64
-PY_WHEEL    = $(BUILD)/dist/ksefkit-$(PY_VERSION)-py3-none-$(PY_PLAT).whl
+PY_DIST    := $(BUILD)/dist
 PY_VENV    := $(BUILD)/venv
 # The wasm extra's pin, read from the one place that declares it.
-PY_WASMTIME := $(shell sed -n 's/^WASMTIME = "\([^"]*\)".*/\1/p' $(PY_DIR)/build_wheel.py)
+PY_WASMTIME := $(shell sed -n 's/^wasm = \["\([^"]*\)"\]/\1/p' $(PY_DIR)/pyproject.toml)
+PY_TEST_REQ := mk/requirements-test.txt
 # Compiled ksef.wasm for the test and bench runs (KSEFKIT_CACHE), kept
 # between runs: only the first run after ksef.wasm changes compiles (seconds).
 PY_WASM_CACHE := $(BUILD)/ksefkit-cache
 PY_BENCH_VENV := $(BUILD)/venv-bench
-PY_SRC     := $(shell find $(PY_DIR)/ksefkit -name '*.py' -o -name py.typed) $(PY_DIR)/build_wheel.py $(PY_DIR)/README.md
 
-.PHONY: wheel test-python bench-python
+.PHONY: wheel wheel-check test-python bench-python
 
-wheel: lib wasm
-	@rm -f $(BUILD)/dist/ksefkit-*.whl
-	$(PYTHON) $(PY_DIR)/build_wheel.py --lib $(KSEF_LIB) --wasm $(WASM) --plat $(PY_PLAT) --out $(BUILD)/dist
+# $(call py_wheel,BUILD_DIR,OUT_DIR): the wheel of the artifacts in BUILD_DIR
+# (lib/libksef.so, ksef.wasm), built by hatchling from pyproject.toml; the
+# hook (hatch_build.py) tags it by the library. --no-isolation: the backend
+# comes pinned from the tools venv, and build checks it matches pyproject's.
+py_wheel = rm -f $(2)/ksefkit-*.whl && KSEFKIT_BUILD_DIR=$(abspath $(1)) \
+	$(TOOLS_BIN)/python -m build -q --wheel --no-isolation --outdir $(abspath $(2)) $(PY_DIR) && ls $(2)/ksefkit-*.whl
 
-# A fresh venv that sees the system pytest (--system-site-packages) gets
-# the wheel with its wasm extra (wasmtime, pinned, from PyPI); pytest runs
-# from a temp dir with importlib mode so it imports the INSTALLED package (a
-# test asserts it). The whole suite runs twice: on the native backend
-# (libksef.so) and on the wasm backend (ksef.wasm under wasmtime).
+wheel: lib wasm $(TOOLS_OK)
+	$(call py_wheel,$(BUILD),$(PY_DIST))
+
+# $(call py_wheel_check,WHEEL_DIR,POLICY): auditwheel must find the wheel
+# consistent with POLICY, and the wheel's tag must name it: the tag is true.
+py_wheel_check = whl=$$(ls $(1)/ksefkit-*.whl) && $(TOOLS_BIN)/auditwheel show $$whl > $(1)/auditwheel.txt && \
+	cat $(1)/auditwheel.txt && tr -s ' \n' '  ' < $(1)/auditwheel.txt | \
+	  grep -q 'is consistent with the following platform tag: "$(2)"' && \
+	case "$${whl\#\#*/}" in *-py3-none-*$(2)*.whl) echo "wheel tag and auditwheel agree: $(2)" ;; *) false ;; esac || \
+	{ echo "auditwheel does not confirm $(2) for $$whl"; exit 1; }
+
+wheel-check: wheel
+	@$(call py_wheel_check,$(PY_DIST),manylinux_2_17_$(HOST_ARCH))
+
+# A fresh venv gets the pinned pytest and the wheel with its wasm extra
+# (wasmtime, pinned, from PyPI) and nothing else; pytest runs from a temp dir
+# with importlib mode so it imports the INSTALLED package (a test asserts it).
+# The whole suite runs twice: on the native backend (libksef.so) and on the
+# wasm backend (ksef.wasm under wasmtime).
 PY_BACKENDS ?= native wasm
-test-python: wheel $(KSEF_SIM)
+test-python: wheel-check $(KSEF_SIM)
 	rm -rf $(PY_VENV)
-	$(PYTHON) -m venv --system-site-packages $(PY_VENV)
-	$(PY_VENV)/bin/python -m pip install -q --disable-pip-version-check "$$(ls $(BUILD)/dist/ksefkit-*.whl)[wasm]"
+	$(PYTHON) -m venv $(PY_VENV)
+	$(PY_VENV)/bin/python -m pip install -q --disable-pip-version-check -r $(PY_TEST_REQ) "$$(ls $(PY_DIST)/ksefkit-*.whl)[wasm]"
 	@$(PY_VENV)/bin/python -m pip show -q wasmtime >/dev/null
 	@tmp=$$(mktemp -d) && cd $$tmp && for b in $(PY_BACKENDS); do \
 	  echo "test-python: backend $$b"; \
@@ -48,9 +66,9 @@ test-python: wheel $(KSEF_SIM)
 
 # Runs from the source tree (KSEFKIT_LIB/KSEFKIT_WASM name the build's
 # artifacts) in a venv that has the pinned wasmtime.
-$(PY_BENCH_VENV)/.ok: $(PY_DIR)/build_wheel.py
+$(PY_BENCH_VENV)/.ok: $(PY_DIR)/pyproject.toml
 	rm -rf $(PY_BENCH_VENV)
-	$(PYTHON) -m venv --system-site-packages $(PY_BENCH_VENV)
+	$(PYTHON) -m venv $(PY_BENCH_VENV)
 	$(PY_BENCH_VENV)/bin/python -m pip install -q --disable-pip-version-check "$(PY_WASMTIME)"
 	touch $@
 

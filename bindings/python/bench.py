@@ -19,12 +19,12 @@ import sys
 import tempfile
 import time
 import timeit
-from typing import List, Optional
+from typing import Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def one_backend(backend: str, sim: Optional[List[str]]) -> None:
+def one_backend(backend: str, sim: Optional[list[str]]) -> None:
     """Measure calls and token auth with BACKEND in this process."""
     import ksefkit
     from ksefkit import _backend
@@ -54,7 +54,7 @@ def one_backend(backend: str, sim: Optional[List[str]]) -> None:
           f"online session (wall, incl. sim, UPO verified): {wall:.2f} s, {wall / len(docs) * 1e6:.0f} us/invoice")
 
 
-def invoices(url: str, nip: str, n: int) -> List[bytes]:
+def invoices(url: str, nip: str, n: int) -> list[bytes]:
     """n unique FA(3) invoices: the simulator's filled sample, renumbered."""
     import urllib.request
     mark = "BENCH-00000000"
@@ -94,7 +94,7 @@ def main() -> None:
         print("bench-python: wasmtime not installed, wasm backend skipped (pip install 'ksefkit[wasm]')")
     sim_exe = os.environ.get("KSEF_SIM", "build/bin/ksef-sim")
     p = None
-    sim: List[str] = []
+    sim: list[str] = []
     if os.path.exists(sim_exe):
         p = subprocess.Popen([sim_exe, "--addr", "127.0.0.1:0", "--seed-token", "--log-level", "error",
                               "--auth-delay", "0", "--processing-delay", "0", "--storage-delay", "0"],

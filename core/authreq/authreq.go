@@ -6,6 +6,8 @@ package authreq
 import (
 	"bytes"
 	"encoding/xml"
+	"regexp"
+	"sync"
 
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/ids"
@@ -40,43 +42,17 @@ type Request struct {
 	Namespace string `json:"namespace,omitempty"`
 }
 
-// challengeLayout is the schema's challenge pattern
-// ^\d{8}-CR-[A-F0-9]{10}-[A-F0-9]{10}-[A-F0-9]{2}$ spelled out: N stands for
-// a digit, X for an upper-case hex digit, the rest for itself.
-const challengeLayout = "NNNNNNNN-CR-XXXXXXXXXX-XXXXXXXXXX-XX"
-
-// validChallenge checks a challenge against challengeLayout by hand: package
-// regexp, with its Unicode tables, costs the wasm module ~0.5 MB.
-func validChallenge(s string) bool {
-	if len(s) != len(challengeLayout) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		digit := '0' <= c && c <= '9'
-		switch challengeLayout[i] {
-		case 'N':
-			if !digit {
-				return false
-			}
-		case 'X':
-			if !digit && (c < 'A' || c > 'F') {
-				return false
-			}
-		default:
-			if c != challengeLayout[i] {
-				return false
-			}
-		}
-	}
-	return true
-}
+// challengePattern is compiled on first use, not at package init: compiling
+// at init cost ksef.wasm's start-up (_initialize) in every host.
+var challengePattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\d{8}-CR-[A-F0-9]{10}-[A-F0-9]{10}-[A-F0-9]{2}$`)
+})
 
 // Validate checks every field against the schema and the identifier rules,
 // so that mistakes surface here and not as KSeF 21111/21401 later.
 func (r *Request) Validate() error {
-	if !validChallenge(r.Challenge) {
-		return errs.Invalid("challenge", "challenge (%s) does not match "+challengeLayout+" (from POST /auth/challenge)", errs.Shape(r.Challenge))
+	if !challengePattern().MatchString(r.Challenge) {
+		return errs.Invalid("challenge", "challenge (%s) does not match NNNNNNNN-CR-XXXXXXXXXX-XXXXXXXXXX-XX (from POST /auth/challenge)", errs.Shape(r.Challenge))
 	}
 	if err := r.Context.Validate(); err != nil {
 		return errs.Invalid("contextIdentifier", "%v", err)

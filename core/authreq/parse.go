@@ -136,17 +136,15 @@ func (p *parser) document() (*Request, error) {
 	if _, ok := tok.(xml.EndElement); !ok {
 		return nil, errs.Invalid("document", "unexpected element %s after SubjectIdentifierType", name(tok))
 	}
-	// Only comments, PIs and whitespace may follow the root.
-	for {
-		tok, err := p.next()
-		if err == io.EOF {
-			return r, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		return nil, errs.Invalid("document", "unexpected %s after the root element", name(tok))
+	// Only comments, PIs and whitespace (next skips them) may follow the root.
+	tok, err = p.next()
+	if err == io.EOF {
+		return r, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	return nil, errs.Invalid("document", "unexpected %s after the root element", name(tok))
 }
 
 func (p *parser) policy(ns string) (*ippolicy.Policy, error) {

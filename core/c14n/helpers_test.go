@@ -1,7 +1,6 @@
 package c14n
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/beevik/etree"
@@ -55,17 +54,6 @@ func mustSubtree(t testing.TB, el *etree.Element, o Options) string {
 		t.Fatalf("Subtree(%s, %v): %v", el.FullTag(), o.Method, err)
 	}
 	return string(b)
-}
-
-// dedent lets expected outputs be written as indented Go raw strings: it
-// drops the first line break and the tabs that open each line.
-func dedent(s string) string {
-	s = strings.TrimPrefix(s, "\n")
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimLeft(l, "\t")
-	}
-	return strings.Join(lines, "\n")
 }
 
 var allMethods = []Method{Inclusive10, Exclusive10, Inclusive11}

@@ -1,7 +1,6 @@
 // Package certs loads signing certificates and keys in every form a Polish
 // KSeF user actually has — PEM or DER certificates, PKCS#1/PKCS#8/SEC1 keys,
-// PKCS#8 keys encrypted by the KSeF portal or OpenSSL, legacy encrypted PEM,
-// PKCS#12/PFX files — inspects them the way KSeF reads them (which NIP or
+// PKCS#8 keys encrypted by the KSeF portal or OpenSSL, PKCS#12/PFX files — inspects them the way KSeF reads them (which NIP or
 // PESEL the subject carries) and generates self-signed test certificates for
 // the KSeF TEST environment.
 //
@@ -45,7 +44,8 @@ type Credential struct {
 //     same file) or DER;
 //   - key: PEM "PRIVATE KEY" (PKCS#8), "RSA PRIVATE KEY" (PKCS#1),
 //     "EC PRIVATE KEY" (SEC1), "ENCRYPTED PRIVATE KEY" (PKCS#8 PBES2/PBES1),
-//     legacy Proc-Type/DEK-Info encrypted PEM, or the same structures in DER;
+//     or the same structures in DER (legacy Proc-Type/DEK-Info encrypted PEM
+//     is refused with unsupported_encryption; see parsePEMKey);
 //   - key empty and cert a PKCS#12/PFX file: see LoadPKCS12.
 //
 // Both inputs may be file contents as saved by other tools: text before
@@ -244,26 +244,17 @@ func readPEM(b, password []byte) ([]*x509.Certificate, []crypto.PrivateKey, erro
 
 func parsePEMKey(block *pem.Block, password []byte) (crypto.PrivateKey, error) {
 	der := block.Bytes
-	//nolint:staticcheck // SA1019: legacy encrypted PEM is insecure by design but still what `openssl rsa -aes256` writes.
-	if x509.IsEncryptedPEMBlock(block) {
-		if len(password) == 0 {
-			return nil, passwordRequired()
-		}
-		//nolint:staticcheck // SA1019: see above.
-		d, err := x509.DecryptPEMBlock(block, password)
-		if err != nil {
-			if errors.Is(err, x509.IncorrectPasswordError) {
-				return nil, wrongPassword()
-			}
-			return nil, malformedKey("legacy encrypted PEM key: %v", err)
-		}
-		// RFC 1423 has no integrity check: a wrong password often yields
-		// well-padded garbage, which then fails to parse.
-		k, err := parseKeyDER(block.Type, d)
-		if err != nil {
-			return nil, wrongPassword()
-		}
-		return k, nil
+	// Legacy RFC 1423 encryption (Proc-Type: 4,ENCRYPTED and DEK-Info
+	// headers, what `openssl rsa|ec -aes256` wrote before OpenSSL 3) is
+	// refused, not decrypted: it does not authenticate the ciphertext, so a
+	// decoder is a padding oracle (Go deprecated x509.DecryptPEMBlock for
+	// that), and no KSeF user needs it — the KSeF portal issues PKCS#8
+	// ENCRYPTED PRIVATE KEY files, PFX files carry PKCS#8 inside, and
+	// OpenSSL 3 writes PKCS#8 by default. The error names the conversion.
+	if _, legacy := block.Headers["DEK-Info"]; legacy {
+		return nil, fail(errs.InputInvalid, "key", FindingUnsupportedEncryption,
+			"legacy PEM encryption (Proc-Type: 4,ENCRYPTED) is not supported, as it does not authenticate "+
+				"the key; convert it with `openssl pkcs8 -topk8 -v2 aes256 -in old.key -out new.key`")
 	}
 	if block.Type == "ENCRYPTED PRIVATE KEY" {
 		info, ok := parseEncryptedPKCS8(der)

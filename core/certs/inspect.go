@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -44,57 +46,18 @@ type Info struct {
 	Kind string `json:"kind"`
 }
 
-// The regular expressions KSeF applies (protocol.md §5.3) are
-// (PNOPL|PESEL).*?(\d{11}), (TINPL|NIP).*?(\d{10}) and (VATPL).*?(\d{10}).
-// They are matched by hand because package regexp, with its Unicode tables,
-// costs the wasm module ~0.5 MB; serial_test.go holds them to the regexps.
+// The regular expressions KSeF applies (protocol.md §5.3), compiled on first
+// use: compiling them at package init cost ksef.wasm's start-up
+// (_initialize) in every host, also in those that never inspect a certificate.
 var (
-	peselInSerial = idPattern{[]string{"PNOPL", "PESEL"}, 11}
-	nipInSerial   = idPattern{[]string{"TINPL", "NIP"}, 10}
-	nipInOrgID    = idPattern{[]string{"VATPL"}, 10}
+	peselInSerial = lazyRegexp(`(PNOPL|PESEL).*?(\d{11})`)
+	nipInSerial   = lazyRegexp(`(TINPL|NIP).*?(\d{10})`)
+	nipInOrgID    = lazyRegexp(`(VATPL).*?(\d{10})`)
 )
 
-// idPattern is the unanchored (prefix|…).*?(\d{digits}) with Go's regexp
-// semantics. The prefixes must hold no digits and no line break.
-type idPattern struct {
-	prefixes []string
-	digits   int
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
 }
-
-// FindStringSubmatch returns what the regexp method of that name returns:
-// the whole match, the prefix and the digits, or nil.
-func (p idPattern) FindStringSubmatch(s string) []string {
-	// A match cannot span lines, since '.' stops at '\n'. Within a line,
-	// only the first prefix can match: digits that follow a later one also
-	// follow the first, as prefixes hold no digits. So one pass per line
-	// keeps this linear, as regexp was, on hostile certificates.
-	for line := range strings.Lines(s) {
-		start, prefix := -1, ""
-		for _, pre := range p.prefixes {
-			// On a tie the earlier alternative wins, as in regexp.
-			if i := strings.Index(line, pre); i >= 0 && (start < 0 || i < start) {
-				start, prefix = i, pre
-			}
-		}
-		if start < 0 {
-			continue
-		}
-		run := 0
-		for i := start + len(prefix); i < len(line); i++ {
-			if line[i] < '0' || line[i] > '9' {
-				run = 0
-				continue
-			}
-			// The first run to reach the length is the one .*? stops at.
-			if run++; run == p.digits {
-				return []string{line[start : i+1], prefix, line[i+1-p.digits : i+1]}
-			}
-		}
-	}
-	return nil
-}
-
-func (p idPattern) MatchString(s string) bool { return p.FindStringSubmatch(s) != nil }
 
 // Fingerprint is the SHA-256 of the certificate DER as 64 upper-case hex
 // characters, the form KSeF's permission APIs use.
@@ -138,15 +101,15 @@ func Inspect(cert *x509.Certificate) Info {
 // a NIP in organizationIdentifier, else the fingerprint.
 func SubjectIdentity(cert *x509.Certificate) Identity {
 	for _, s := range nameAttributes(cert.RawSubject, oidSerialNumber) {
-		if m := peselInSerial.FindStringSubmatch(s); m != nil {
+		if m := peselInSerial().FindStringSubmatch(s); m != nil {
 			return Identity{Type: "Pesel", Value: m[2], Source: "serialNumber"}
 		}
-		if m := nipInSerial.FindStringSubmatch(s); m != nil {
+		if m := nipInSerial().FindStringSubmatch(s); m != nil {
 			return Identity{Type: "Nip", Value: m[2], Source: "serialNumber"}
 		}
 	}
 	for _, s := range nameAttributes(cert.RawSubject, oidOrganizationIdentifier) {
-		if m := nipInOrgID.FindStringSubmatch(s); m != nil {
+		if m := nipInOrgID().FindStringSubmatch(s); m != nil {
 			return Identity{Type: "Nip", Value: m[2], Source: "organizationIdentifier"}
 		}
 	}
@@ -163,7 +126,7 @@ func Kind(cert *x509.Certificate) string {
 		return "seal"
 	}
 	for _, v := range nameAttributes(s, oidSerialNumber) {
-		if peselInSerial.MatchString(v) || nipInSerial.MatchString(v) {
+		if peselInSerial().MatchString(v) || nipInSerial().MatchString(v) {
 			return "personal"
 		}
 	}

@@ -328,7 +328,7 @@ func attrValue(attrs []attr, name string) (string, bool) {
 	for i := range attrs {
 		a := &attrs[i]
 		if a.prefix == nil && string(a.local) == name {
-			if !a.refs && bytes.IndexAny(a.value, "\t\n\r") < 0 {
+			if !a.refs && !bytes.ContainsAny(a.value, "\t\n\r") {
 				return string(a.value), true
 			}
 			return string(appendText(nil, a.value, modeAttr)), true

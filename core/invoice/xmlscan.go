@@ -717,7 +717,7 @@ func (s *scanner) leave(e *elem) {
 // attrValue is the normalised value of a namespace declaration; decoding
 // (and its allocation) happens only when the value has references.
 func (s *scanner) attrValue(a *attr) []byte {
-	if !a.refs && bytes.IndexAny(a.value, "\t\n\r") < 0 {
+	if !a.refs && !bytes.ContainsAny(a.value, "\t\n\r") {
 		return a.value
 	}
 	return appendText(nil, a.value, modeAttr)

@@ -268,8 +268,8 @@ func TestCanarySecretsNeverLeave(t *testing.T) {
 	parts := strings.Split(issued.Token, "|")
 	r.addSecret(issued.Token, parts[len(parts)-1], keyPassword, pkcs12Password, accessCanary, refreshCanary, stuffedSecret)
 
-	// A certificate whose key is both in a PKCS#12 (pkcs12Password) and in a
-	// legacy encrypted PEM (keyPassword), and every printable form of the key.
+	// A certificate whose key is both in a PKCS#12 (pkcs12Password) and in an
+	// encrypted PKCS#8 PEM (keyPassword), and every printable form of the key.
 	gen := r.call(nil, "certs.generate_test", map[string]any{"nip": nip, "password": pkcs12Password})
 	var g GenerateResult
 	if err := json.Unmarshal(gen.Result, &g); err != nil {
@@ -287,12 +287,8 @@ func TestCanarySecretsNeverLeave(t *testing.T) {
 		r.addSecret(form) // the print test's key too: it must not show up here either
 	}
 	ecDER, _ := x509.MarshalPKCS8PrivateKey(key)
-	//nolint:staticcheck // SA1019: legacy encrypted PEM is a format users have
-	encPEM, err := x509.EncryptPEMBlock(strings.NewReader(strings.Repeat("r", 64)), "PRIVATE KEY", ecDER, []byte(keyPassword), x509.PEMCipherAES256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	encKey := base64.StdEncoding.EncodeToString(pem.EncodeToMemory(encPEM))
+	encPEM := encryptedPKCS8PEM(t, ecDER, keyPassword)
+	encKey := base64.StdEncoding.EncodeToString(encPEM)
 	certB64 := base64.StdEncoding.EncodeToString([]byte(g.CertificatePEM))
 	// The generated key's PEM and PKCS#12 are the result's purpose: they are
 	// checked as secrets from here on, in every other output.
@@ -394,7 +390,7 @@ func TestCanarySecretsNeverLeave(t *testing.T) {
 		{nil, "certs.inspect", map[string]any{"certificate": pfx, "password": pkcs12Password}, true},
 		{nil, "certs.inspect", map[string]any{"certificate": certB64, "key": encKey, "password": keyPassword}, true},
 		{nil, "certs.inspect", map[string]any{"certificate": certB64, "key": encKey, "password": pkcs12Password}, false},
-		{nil, "certs.source", map[string]any{"text": string(pem.EncodeToMemory(encPEM))}, true},
+		{nil, "certs.source", map[string]any{"text": string(encPEM)}, true},
 		{nil, "xades.sign", map[string]any{"xml": unsigned, "certificate": certB64, "key": encKey, "password": keyPassword}, true},
 		{nil, "xades.sign", map[string]any{"xml": unsigned, "certificate": pfx, "password": pkcs12Password}, true},
 	}

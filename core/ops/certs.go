@@ -20,7 +20,7 @@ import (
 // "certificate" may be a PKCS#12 file or a PEM bundle holding the key.
 type CredentialInput struct {
 	Certificate secret.String `json:"certificate" doc:"base64 of the certificate file bytes: PEM, DER, or PKCS#12/PFX (then key may be empty)"`
-	Key         secret.String `json:"key,omitempty" doc:"base64 of the private key file bytes: PEM (PKCS#1, PKCS#8, SEC1, encrypted PKCS#8, legacy encrypted PEM) or DER"`
+	Key         secret.String `json:"key,omitempty" doc:"base64 of the private key file bytes: PEM (PKCS#1, PKCS#8, SEC1, encrypted PKCS#8) or DER"`
 	Password    secret.String `json:"password,omitempty" doc:"password of an encrypted key or PFX"`
 }
 

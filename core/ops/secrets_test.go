@@ -69,7 +69,8 @@ func newCanaryKey(t testing.TB) *canaryKey {
 	der, _ := x509.MarshalPKCS8PrivateKey(k)
 	b, _ := pem.Decode(tc.KeyPEM)
 	d, _ := k.Bytes()
-	raw := k.D.Bytes() //nolint:staticcheck // the canary must cover how fmt prints D
+	//lint:ignore SA1019 the canary must cover how fmt prints D
+	raw := k.D.Bytes()
 	aes := make([]byte, 32)
 	if _, err := rand.Read(aes); err != nil {
 		t.Fatal(err)
@@ -79,6 +80,7 @@ func newCanaryKey(t testing.TB) *canaryKey {
 		strings: []string{
 			base64.StdEncoding.EncodeToString(aes), fmt.Sprintf("%x", aes), fmt.Sprintf("%X", aes), string(aes[:16]),
 			fmt.Sprint(aes)[1:30],
+			//lint:ignore SA1019 the canary must cover how fmt prints D
 			k.D.String(), k.D.Text(16), fmt.Sprintf("%x", raw), fmt.Sprintf("%X", raw), string(raw),
 			base64.StdEncoding.EncodeToString(der)[8:48], base64.StdEncoding.EncodeToString(b.Bytes)[8:48],
 			base64.StdEncoding.EncodeToString(d), fmt.Sprint(raw[:8])[1:20], canaryToken, canaryPassword,

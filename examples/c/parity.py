@@ -7,10 +7,14 @@ For every case of PARITY_DIR/cases.json (default: the repository's
 core/ops/testdata/parity, found relative to this file) run
 ``parity_call OP INPUT`` and compare the envelope it prints with
 expected.json as JSON data (exact equality). Exit 0 when all match.
+$KSEF_EXEC, when set, is the command that runs parity_call (an emulator for
+another architecture's build, e.g. "qemu-aarch64-static -L SYSROOT").
 """
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -22,6 +26,7 @@ def main() -> int:
         print(__doc__.strip(), file=sys.stderr)
         return 2
     exe = sys.argv[1]
+    runner = shlex.split(os.environ.get("KSEF_EXEC", ""))
     root = Path(__file__).resolve().parents[2]
     parity = Path(sys.argv[2]) if len(sys.argv) == 3 else root / "core" / "ops" / "testdata" / "parity"
     cases = json.loads((parity / "cases.json").read_text(encoding="utf-8"))
@@ -42,7 +47,7 @@ def main() -> int:
             for n, step in enumerate(case.get("setup") or ()):
                 argv += ["-s", step["op"], write(f"setup{n}", step["input"])]
             argv += [case["op"], write("input", case["input"])]
-            r = subprocess.run(argv, capture_output=True, timeout=60)
+            r = subprocess.run(runner + argv, capture_output=True, timeout=60)
             if r.returncode != 0:
                 failed.append(f"{case['name']}: parity_call exit {r.returncode}: {r.stderr.decode(errors='replace')}")
                 continue

@@ -20,7 +20,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -34,22 +33,12 @@ import (
 	"github.com/ksefkit/ksefkit/sim"
 )
 
-// Budgets, read as decimal megabytes (the stricter reading). The one users
-// feel is the download: gzip ≤ 3.5 MB (DESIGN.md's targets). The raw size
-// only guards against an accident and moves as operations land (11 MB since
-// online sessions, profiles and tokens). KSEFKIT_WASM_MAX_RAW / KSEFKIT_WASM_MAX_GZIP (bytes)
-// change them deliberately; the test never relaxes them on its own.
-const (
-	maxRaw  = 11_000_000
-	maxGzip = 3_500_000
-)
-
-func budget(env string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(env)); err == nil && v > 0 {
-		return v
-	}
-	return def
-}
+// maxGzip is DESIGN.md's size budget of the module, gzip -9 <= 3.5 MB read
+// as decimal megabytes (the stricter reading): what a user downloads. The raw
+// size is logged, not gated. The budget's other half, Node's cold start
+// (compile + instantiate + _initialize <= 100 ms), is a figure of
+// make bench-node, never a timed test.
+const maxGzip = 3_500_000
 
 func repoRoot(t testing.TB) string {
 	_, file, _, _ := runtime.Caller(0)
@@ -509,12 +498,9 @@ func TestSizeBudget(t *testing.T) {
 	w, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 	w.Write(raw)
 	w.Close()
-	t.Logf("ksef.wasm: %d bytes raw, %d bytes gzip -9", len(raw), gz.Len())
-	if b := budget("KSEFKIT_WASM_MAX_RAW", maxRaw); len(raw) > b {
-		t.Errorf("ksef.wasm is %d bytes raw, budget %d", len(raw), b)
-	}
-	if b := budget("KSEFKIT_WASM_MAX_GZIP", maxGzip); gz.Len() > b {
-		t.Errorf("ksef.wasm is %d bytes gzipped, budget %d", gz.Len(), b)
+	t.Logf("ksef.wasm: %d bytes raw (not gated), %d bytes gzip -9 (budget %d)", len(raw), gz.Len(), maxGzip)
+	if gz.Len() > maxGzip {
+		t.Errorf("ksef.wasm is %d bytes gzipped, budget %d", gz.Len(), maxGzip)
 	}
 }
 

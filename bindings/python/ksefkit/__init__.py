@@ -13,7 +13,7 @@ to dataclasses and errors to exceptions.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 from . import _backend, certs, xades
 from ._backend import use_backend
@@ -53,7 +53,7 @@ def backend() -> str:
     return _backend.name()
 
 
-def call(op: str, input: Optional[Dict[str, Any]] = None, client: Optional[Client] = None) -> Any:
+def call(op: str, input: Optional[dict[str, Any]] = None, client: Optional[Client] = None) -> Any:
     """Run any operation by name (the escape hatch); returns its result or raises KsefError."""
     return _backend.call(client.handle if client is not None else 0, op, input)
 

@@ -13,16 +13,27 @@ from __future__ import annotations
 
 import os
 import threading
-from types import ModuleType
-from typing import Any, Dict, Optional, Union
+from typing import Any, Optional, Protocol, Union
 
 from .errors import InputError
 
 BACKENDS = ("native", "wasm")
 
+
+
+class Core(Protocol):
+    """What both backend modules offer (mypy holds each module to it)."""
+
+    def call(self, client: int, op: str, data: Optional[dict[str, Any]] = None) -> Any: ...
+    def call_raw(self, client: int, op: str, payload: bytes) -> bytes: ...
+    def client_new(self, config: dict[str, Any]) -> int: ...
+    def client_free(self, handle: int) -> None: ...
+    def lib_version(self) -> str: ...
+
+
 _lock = threading.Lock()
 _requested: Optional[str] = None  # from use_backend()
-_impl: Optional[ModuleType] = None
+_impl: Optional[Core] = None
 _name: Optional[str] = None
 
 
@@ -49,7 +60,7 @@ def use_backend(name: str) -> None:
         _requested = n
 
 
-def _select() -> ModuleType:
+def _select() -> Core:
     global _impl, _name
     with _lock:
         if _impl is None:
@@ -77,7 +88,7 @@ def current() -> Optional[str]:
 # The functions every module calls. Each is one indirection over the chosen
 # module; the first call chooses it.
 
-def call(client: int, op: str, data: Optional[Dict[str, Any]] = None) -> Any:
+def call(client: int, op: str, data: Optional[dict[str, Any]] = None) -> Any:
     return (_impl or _select()).call(client, op, data)
 
 
@@ -93,7 +104,7 @@ def call_text(client: int, op: str, text: Union[str, bytes], field: str) -> Any:
     return decode(call_raw(client, op, encode_text(text, field)))
 
 
-def client_new(config: Dict[str, Any]) -> int:
+def client_new(config: dict[str, Any]) -> int:
     return (_impl or _select()).client_new(config)
 
 

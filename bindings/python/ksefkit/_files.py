@@ -23,7 +23,7 @@ def _invalid(field: str, message: str) -> InputError:
     return InputError("input.invalid", message, raw={"code": "input.invalid", "message": message, "field": field})
 
 
-def _read(path: "Union[str, os.PathLike[str]]", field: str) -> bytes:
+def _read(path: Union[str, os.PathLike[str]], field: str) -> bytes:
     problem = ""
     try:
         with open(path, "rb") as f:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 from ._wire import decode, encode_input, op_bytes
 from .errors import ForkError, KsefError
@@ -91,11 +91,11 @@ def call_raw(client: int, op: str, payload: bytes) -> bytes:
     return _take(l, o, n)
 
 
-def call(client: int, op: str, data: Optional[Dict[str, Any]] = None) -> Any:
+def call(client: int, op: str, data: Optional[dict[str, Any]] = None) -> Any:
     return decode(call_raw(client, op, encode_input(data)))
 
 
-def client_new(config: Dict[str, Any]) -> int:
+def client_new(config: dict[str, Any]) -> int:
     l = lib()
     cfg = encode_input(config)
     h, o, n = ctypes.c_uint64(), ctypes.c_void_p(), ctypes.c_size_t()
@@ -111,4 +111,5 @@ def client_free(handle: int) -> None:
 
 
 def lib_version() -> str:
-    return lib().ksef_version().decode()
+    v: bytes = lib().ksef_version()  # restype c_char_p
+    return v.decode()

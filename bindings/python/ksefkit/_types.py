@@ -9,7 +9,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Dict, Optional, Tuple, Type, TypeVar, Union
+from typing import Any, Optional, TypeVar, Union
 
 from .errors import KsefError, error_from_envelope
 
@@ -29,10 +29,10 @@ def parse_time(s: Optional[str]) -> Optional[datetime]:
     return datetime.fromisoformat(_frac.sub(r"\1", s).replace("Z", "+00:00"))
 
 
-def build(cls: Type[T], data: Optional[Dict[str, Any]]) -> T:
+def build(cls: type[T], data: Optional[dict[str, Any]]) -> T:
     data = data or {}
     names = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    kw: Dict[str, Any] = {}
+    kw: dict[str, Any] = {}
     for k, v in data.items():
         n = snake(k)
         if n in names and n != "raw":
@@ -61,7 +61,7 @@ class AuthResult:
     refreshed_at: Optional[datetime] = None
 
     @classmethod
-    def from_json(cls, d: Dict[str, Any]) -> "AuthResult":
+    def from_json(cls, d: dict[str, Any]) -> AuthResult:
         return cls(d.get("referenceNumber", ""), Context(**(d.get("context") or {"type": "", "value": ""})),
                    d.get("method", ""), parse_time(d.get("accessTokenValidUntil")),
                    parse_time(d.get("refreshTokenValidUntil")), parse_time(d.get("authenticatedAt")),
@@ -80,16 +80,16 @@ class AuthSession:
     is_current: bool = False
     start_date: Optional[str] = None
     authentication_method: Optional[str] = None
-    status: Dict[str, Any] = field(default_factory=dict)
+    status: dict[str, Any] = field(default_factory=dict)
     is_token_redeemed: Optional[bool] = None
     last_token_refresh_date: Optional[str] = None
     refresh_token_valid_until: Optional[str] = None
-    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
 class SessionsPage:
-    items: Tuple[AuthSession, ...]
+    items: tuple[AuthSession, ...]
     continuation_token: Optional[str] = None
 
 
@@ -125,7 +125,7 @@ class PendingSignature:
 class SignedXml:
     xml: str = ""
     signature_method: str = ""
-    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -141,12 +141,12 @@ class CertificateInfo:
     curve: Optional[str] = None
     fingerprint_sha256: str = ""
     self_signed: bool = False
-    identity: Dict[str, Any] = field(default_factory=dict)
+    identity: dict[str, Any] = field(default_factory=dict)
     kind: str = ""
     key_loaded: bool = False
     valid: bool = False
     valid_note: Optional[str] = None
-    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -168,12 +168,13 @@ class SavedTokens:
 
     __slots__ = ("_raw",)
 
-    def __init__(self, raw: Dict[str, Any]) -> None:
+    def __init__(self, raw: dict[str, Any]) -> None:
         self._raw = dict(raw)
 
     @property
     def reference_number(self) -> str:
-        return self._raw.get("referenceNumber", "")
+        ref: str = self._raw.get("referenceNumber", "")
+        return ref
 
     @property
     def refresh_token_valid_until(self) -> Optional[str]:
@@ -184,10 +185,11 @@ class SavedTokens:
         return json.dumps(self._raw)
 
     @classmethod
-    def from_json(cls, text: Union[str, bytes]) -> "SavedTokens":
+    def from_json(cls, text: Union[str, bytes]) -> SavedTokens:
         """Read the text of to_json(). A malformed text is an InputError that
         tells where it broke, never what it holds (it holds tokens)."""
         import json
+
         from .errors import InputError
         problem = ""
         try:
@@ -201,7 +203,7 @@ class SavedTokens:
         # Raised outside the except block: no chained exception keeps the text.
         raise InputError("input.invalid", problem, raw={"code": "input.invalid", "message": problem, "field": "saved"})
 
-    def raw(self) -> Dict[str, Any]:
+    def raw(self) -> dict[str, Any]:
         return dict(self._raw)
 
     def __repr__(self) -> str:
@@ -218,16 +220,16 @@ class KsefToken:
     reference_number: str
     status: str
     description: str = ""
-    author_identifier: Dict[str, str] = field(default_factory=dict)
-    context_identifier: Dict[str, str] = field(default_factory=dict)
-    requested_permissions: Tuple[str, ...] = ()
+    author_identifier: dict[str, str] = field(default_factory=dict)
+    context_identifier: dict[str, str] = field(default_factory=dict)
+    requested_permissions: tuple[str, ...] = ()
     date_created: Optional[datetime] = None
     last_use_date: Optional[datetime] = None
-    status_details: Tuple[str, ...] = ()
-    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    status_details: tuple[str, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_json(cls, d: Dict[str, Any]) -> "KsefToken":
+    def from_json(cls, d: dict[str, Any]) -> KsefToken:
         return cls(d.get("referenceNumber", ""), d.get("status", ""), d.get("description", ""),
                    dict(d.get("authorIdentifier") or {}), dict(d.get("contextIdentifier") or {}),
                    tuple(d.get("requestedPermissions") or ()), parse_time(d.get("dateCreated")),
@@ -236,7 +238,7 @@ class KsefToken:
 
 @dataclass(frozen=True)
 class TokensPage:
-    tokens: Tuple[KsefToken, ...]
+    tokens: tuple[KsefToken, ...]
     cursor: Optional[str] = None
 
 
@@ -249,7 +251,7 @@ class GeneratedToken:
 
     __slots__ = ("_raw",)
 
-    def __init__(self, raw: Dict[str, Any]) -> None:
+    def __init__(self, raw: dict[str, Any]) -> None:
         self._raw = dict(raw)
 
     @property
@@ -265,7 +267,7 @@ class GeneratedToken:
         return str(self._raw.get("status", ""))
 
     @property
-    def wait_error(self) -> "Optional[KsefError]":
+    def wait_error(self) -> Optional[KsefError]:
         e = self._raw.get("waitError")
         return error_from_envelope({"ok": False, "error": e}) if e else None
 

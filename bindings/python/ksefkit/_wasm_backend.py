@@ -42,7 +42,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Optional
 
 from ._wire import decode, encode_input, op_bytes
 from .errors import InternalError, InvalidHandleError, KsefError
@@ -75,7 +75,7 @@ def _wasmtime_version(wasmtime: Any) -> str:
     try:
         from importlib.metadata import version
         return version("wasmtime")
-    except Exception:  # not installed as a distribution (vendored): still a stable key
+    except Exception:  # noqa: BLE001 - not installed as a distribution (vendored): still a stable key
         return getattr(wasmtime, "__version__", None) or "unknown"
 
 
@@ -97,7 +97,7 @@ def _compiled(wasmtime: Any, engine: Any, path: str) -> Any:
     if os.path.exists(cached):
         try:
             return wasmtime.Module.deserialize_file(engine, cached)
-        except Exception:  # stale or foreign artefact: compile again
+        except Exception:  # noqa: BLE001, S110 - stale or foreign artefact: compile again
             pass
     module = wasmtime.Module(engine, code)
     try:
@@ -124,6 +124,7 @@ def _caller(wasmtime: Any, store: Any, func: Any) -> Any:
         return func(store, *args)
     try:
         import ctypes
+
         from wasmtime import _ffi as ffi
         ty = func.type(store)
         kinds = {str(wasmtime.ValType.i32()): ffi.WASMTIME_I32.value, str(wasmtime.ValType.i64()): ffi.WASMTIME_I64.value}
@@ -134,14 +135,14 @@ def _caller(wasmtime: Any, store: Any, func: Any) -> Any:
         params = (ffi.wasmtime_val_t * max(len(pk), 1))()
         results = (ffi.wasmtime_val_t * 1)()
         for i, k in enumerate(pk):
-            params[i].kind = k
+            params[i].kind = k  # type: ignore[assignment]  # ctypes converts the int
         fref, np, nr = ctypes.byref(func._func), len(pk), len(rk)
         i32 = ffi.WASMTIME_I32.value
         setters = [(params[i].of, "i32" if k == i32 else "i64") for i, k in enumerate(pk)]
         rfield = ("i32" if rk[0] == i32 else "i64") if rk else None
         call, trap_t, Trap, Err = ffi.wasmtime_func_call, ctypes.POINTER(ffi.wasm_trap_t), wasmtime.Trap, wasmtime.WasmtimeError
         context, byref = store._context, ctypes.byref
-    except Exception:  # pragma: no cover - only with another wasmtime than the pinned one
+    except Exception:  # noqa: BLE001 - only with another wasmtime than the pinned one  # pragma: no cover
         return public
 
     def fast(*args: int) -> Any:
@@ -182,10 +183,13 @@ class _Instance:
         self.store.set_wasi(cfg)
         inst = linker.instantiate(self.store, module)
         self.ex = inst.exports(self.store)
-        self.mem = self.ex["memory"]
-        self.ex["_initialize"](self.store)
-        self._fn: Dict[str, Any] = {}
-        self._network: Optional[Dict[str, bool]] = None
+        mem, init = self.ex["memory"], self.ex["_initialize"]
+        if not isinstance(mem, wasmtime.Memory) or not isinstance(init, wasmtime.Func):
+            raise InternalError("internal", f"{wasm_path()} is not ksef.wasm: no memory or _initialize export")
+        self.mem = mem
+        init(self.store)
+        self._fn: dict[str, Any] = {}
+        self._network: Optional[dict[str, bool]] = None
         self._stage_ptr, self._stage_cap = 0, 0
 
     def fn(self, name: str) -> Any:
@@ -214,7 +218,7 @@ class _Instance:
         err.__cause__ = e
         return err
 
-    def invoke(self, name: str, scalars: List[int], blobs: List[bytes]) -> bytes:
+    def invoke(self, name: str, scalars: list[int], blobs: list[bytes]) -> bytes:
         if self.dead:
             raise InternalError("internal", "ksef.wasm instance is gone (trapped)")
         # Always called under _lock: the staging buffer is the instance's one.
@@ -240,7 +244,7 @@ class _Instance:
         if self.dead:
             return 0
         try:
-            return self.fn(name)(*args)
+            return int(self.fn(name)(*args))  # the scalar exports all return an i32
         except (self._wt.Trap, self._wt.WasmtimeError) as e:
             raise self._trap(e) from e
 
@@ -286,7 +290,7 @@ def _instance() -> _Instance:
     return _current
 
 
-def _split(handle: int) -> Tuple[_Instance, int]:
+def _split(handle: int) -> tuple[_Instance, int]:
     inst = _instance()
     if handle == 0:
         return inst, 0
@@ -303,7 +307,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirect)
 
 
-def _perform(req: Dict[str, Any]) -> bytes:
+def _perform(req: dict[str, Any]) -> bytes:
     """Do one http event and return the answer JSON for ksef_resume."""
     body = base64.b64decode(req["body"]) if req.get("body") else None
     timeout = (req.get("timeoutMs") or 60000) / 1000
@@ -315,7 +319,7 @@ def _perform(req: Dict[str, Any]) -> bytes:
             resp = e
         with resp:
             data = resp.read()
-            headers: Dict[str, List[str]] = {}
+            headers: dict[str, list[str]] = {}
             for k, v in resp.headers.items():
                 headers.setdefault(k, []).append(v)
             return _dumps({"status": resp.status if hasattr(resp, "status") else resp.code, "headers": headers,
@@ -345,7 +349,7 @@ def _read_host_file(path: str) -> bytes:
                        "notFound": isinstance(e, FileNotFoundError)}).encode()
 
 
-def _drive(inst: _Instance, ev: Dict[str, Any]) -> bytes:
+def _drive(inst: _Instance, ev: dict[str, Any]) -> bytes:
     """Run the step/resume loop to the done event; returns its envelope JSON."""
     try:
         while ev.get("kind") != "done":
@@ -384,11 +388,11 @@ def call_raw(client: int, op: str, payload: bytes) -> bytes:
     return _drive(inst, ev)
 
 
-def call(client: int, op: str, data: Optional[Dict[str, Any]] = None) -> Any:
+def call(client: int, op: str, data: Optional[dict[str, Any]] = None) -> Any:
     return decode(call_raw(client, op, encode_input(data)))
 
 
-def client_new(config: Dict[str, Any]) -> int:
+def client_new(config: dict[str, Any]) -> int:
     cfg = encode_input(config)
     with _lock:
         inst = _instance()
@@ -405,7 +409,8 @@ def client_free(handle: int) -> None:
 
 def lib_version() -> str:
     with _lock:
-        return json.loads(_instance().invoke("ksef_version", [], []))["result"]["version"]
+        version: str = json.loads(_instance().invoke("ksef_version", [], []))["result"]["version"]
+        return version
 
 
 def inflight() -> int:

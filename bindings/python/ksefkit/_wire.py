@@ -10,7 +10,8 @@ value may be a token or a password. The exception is raised outside the
 from __future__ import annotations
 
 import json
-from typing import Any, List, Mapping, Optional, Union
+from collections.abc import Mapping
+from typing import Any, Optional, Union
 
 from .errors import InputError, error_from_envelope
 
@@ -92,4 +93,4 @@ def decode(envelope: bytes) -> Any:
     raise error_from_envelope(env)
 
 
-__all__: List[str] = ["op_bytes", "encode_input", "encode_text", "decode"]
+__all__: list[str] = ["op_bytes", "encode_input", "encode_text", "decode"]

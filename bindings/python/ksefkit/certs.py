@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import base64
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 from . import _backend
 from ._files import Source, b64
@@ -11,7 +11,7 @@ from ._types import CertificateInfo, TestCertificate, build
 
 def inspect(cert: Source, key: Optional[Source] = None, password: Optional[str] = None) -> CertificateInfo:
     """What a certificate (PEM, DER or PKCS#12) is and whether the key matches it."""
-    d: Dict[str, Any] = {"certificate": b64(cert, "certificate")}
+    d: dict[str, Any] = {"certificate": b64(cert, "certificate")}
     if key is not None:
         d["key"] = b64(key, "key")
     if password is not None:
@@ -23,7 +23,7 @@ def generate_test(kind: str = "personal", *, nip: Optional[str] = None, pesel: O
                   key_type: str = "ecdsa", password: Optional[str] = None, **extra: Any) -> TestCertificate:
     """A self-signed certificate the KSeF TEST environment accepts (never use elsewhere).
     extra: given_name, surname, organization, common_name, valid_days."""
-    d: Dict[str, Any] = {"kind": kind, "keyType": key_type}
+    d: dict[str, Any] = {"kind": kind, "keyType": key_type}
     for k, v in (("nip", nip), ("pesel", pesel), ("password", password)):
         if v is not None:
             d[k] = v

@@ -7,7 +7,7 @@ import enum
 import math
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Dict, Literal, Optional, Tuple, TypedDict, Union
+from typing import TYPE_CHECKING, Any, Literal, Optional, TypedDict, Union
 
 if TYPE_CHECKING:  # for mypy only: the package needs nothing at run time
     from typing_extensions import Unpack
@@ -19,7 +19,7 @@ from .errors import InvalidHandleError
 from .sessions import Invoices, OnlineSession, Sessions
 from .tokens import Tokens
 
-ContextArg = Union[Tuple[str, str], Dict[str, str]]
+ContextArg = Union[tuple[str, str], dict[str, str]]
 
 
 class Environment(str, enum.Enum):
@@ -91,13 +91,13 @@ def _ms(seconds: object) -> object:
     answers with an InputError naming the option: the core validates the
     configuration, not this wrapper."""
     if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and math.isfinite(seconds):
-        return int(round(seconds * 1000))
+        return round(seconds * 1000)
     return seconds
 
 
-def _config_options(options: "ClientOptions") -> Dict[str, Any]:
+def _config_options(options: ClientOptions) -> dict[str, Any]:
     """Client() keywords (seconds) as the core's configuration JSON (ms)."""
-    cfg: Dict[str, Any] = {}
+    cfg: dict[str, Any] = {}
     for name, value in options.items():
         if name not in _OPTIONS:
             raise TypeError(f"Client() got an unexpected keyword argument {name!r}")
@@ -108,10 +108,10 @@ def _config_options(options: "ClientOptions") -> Dict[str, Any]:
     return cfg
 
 
-def _profile_input(name: Optional[str], config: Optional[str]) -> Dict[str, Any]:
+def _profile_input(name: Optional[str], config: Optional[str]) -> dict[str, Any]:
     """The input of the profile operations: the core resolves everything,
     against this process's environment (which the core cannot see itself)."""
-    d: Dict[str, Any] = {"environ": dict(os.environ)}
+    d: dict[str, Any] = {"environ": dict(os.environ)}
     if name is not None:
         d["profile"] = name
     if config is not None:
@@ -119,8 +119,8 @@ def _profile_input(name: Optional[str], config: Optional[str]) -> Dict[str, Any]
     return d
 
 
-def _context(nip: Optional[str], context: Optional[ContextArg]) -> Dict[str, Any]:
-    d: Dict[str, Any] = {}
+def _context(nip: Optional[str], context: Optional[ContextArg]) -> dict[str, Any]:
+    d: dict[str, Any] = {}
     if nip is not None:
         d["nip"] = nip
     if context is not None:
@@ -144,8 +144,8 @@ class Client:
     """
 
     def __init__(self, environment: Union[Environment, str, None] = None, *, base_url: Optional[str] = None,
-                 **options: "Unpack[ClientOptions]") -> None:
-        cfg: Dict[str, Any] = {}
+                 **options: Unpack[ClientOptions]) -> None:
+        cfg: dict[str, Any] = {}
         if environment is not None:
             cfg["environment"] = environment.value if isinstance(environment, Environment) else environment
         if base_url is not None:
@@ -153,7 +153,7 @@ class Client:
         cfg.update(_config_options(options))
         self._setup(cfg)
 
-    def _setup(self, cfg: Dict[str, Any]) -> None:
+    def _setup(self, cfg: dict[str, Any]) -> None:
         self._lock = threading.Lock()
         self._handle = _backend.client_new(cfg)
         self._env = cfg.get("environment") or cfg.get("baseUrl")
@@ -164,7 +164,7 @@ class Client:
 
     @classmethod
     def from_profile(cls, name: Optional[str] = None, *, config: Optional[str] = None,
-                     **options: "Unpack[ClientOptions]") -> "Client":
+                     **options: Unpack[ClientOptions]) -> Client:
         """A client for a profile's environment, authenticated as the profile says.
 
         name defaults to $KSEF_PROFILE, then the file's active profile; config to
@@ -189,7 +189,7 @@ class Client:
             raise InvalidHandleError("handle.invalid", "the client is closed")
         return h
 
-    def call(self, op: str, data: Optional[Dict[str, Any]] = None) -> Any:
+    def call(self, op: str, data: Optional[dict[str, Any]] = None) -> Any:
         """Run any operation on this client (see docs/ops.md); returns its result."""
         return _backend.call(self.handle, op, data)
 
@@ -204,16 +204,16 @@ class Client:
         if h:
             _backend.client_free(h)
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __del__(self) -> None:
         try:
             self.close()
-        except Exception:
+        except Exception:  # noqa: BLE001, S110 - __del__ must not raise (e.g. at interpreter exit)
             pass
 
     def __repr__(self) -> str:
@@ -230,7 +230,7 @@ class AuthSessions:
     def list(self, page_size: Optional[int] = None, *, all: bool = False,
              continuation_token: Optional[str] = None) -> SessionsPage:
         """GET /auth/sessions: one page, or every session with all=True."""
-        d: Dict[str, Any] = {}
+        d: dict[str, Any] = {}
         if page_size is not None:
             d["pageSize"] = page_size
         if all:
@@ -253,7 +253,7 @@ class Auth:
         self.sessions = AuthSessions(client)
 
     def with_token(self, token: str, *, nip: Optional[str] = None, context: Optional[ContextArg] = None,
-                   authorization_policy: Optional[Dict[str, Any]] = None) -> AuthResult:
+                   authorization_policy: Optional[dict[str, Any]] = None) -> AuthResult:
         """Authenticate with a KSeF token. The tokens stay inside the client."""
         d = {"token": token, **_context(nip, context)}
         if authorization_policy:
@@ -263,10 +263,10 @@ class Auth:
     def with_certificate(self, cert: Source, *, key: Optional[Source] = None, password: Optional[str] = None,
                          nip: Optional[str] = None, context: Optional[ContextArg] = None,
                          subject_type: Optional[str] = None, verify_certificate_chain: Optional[bool] = None,
-                         authorization_policy: Optional[Dict[str, Any]] = None) -> AuthResult:
+                         authorization_policy: Optional[dict[str, Any]] = None) -> AuthResult:
         """Authenticate with a qualified certificate / seal (XAdES). cert and key
         are paths or bytes: PEM, DER or PKCS#12 (then key may be omitted)."""
-        d: Dict[str, Any] = {"certificate": b64(cert, "certificate"), **_context(nip, context)}
+        d: dict[str, Any] = {"certificate": b64(cert, "certificate"), **_context(nip, context)}
         if key is not None:
             d["key"] = b64(key, "key")
         if password is not None:
@@ -297,7 +297,7 @@ class Auth:
         """The current tokens for persisting across restarts (SECRET; see SavedTokens)."""
         return SavedTokens(self._c.call("auth.tokens.export"))
 
-    def restore_tokens(self, saved: Union[SavedTokens, str, bytes, Dict[str, Any]]) -> AuthResult:
+    def restore_tokens(self, saved: Union[SavedTokens, str, bytes, dict[str, Any]]) -> AuthResult:
         """Install tokens from export_tokens() (object, its to_json() text, or the dict).
         The client refreshes them as usual but cannot re-authenticate by itself
         when the refresh token expires. Text is handed to the core as it is: a

@@ -10,7 +10,7 @@ and this module only copies its fields).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Dict, List, Optional, Tuple, Type
+from typing import Any, ClassVar, Optional
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class ExceptionDetail:
 
     code: int
     description: str = ""
-    details: Tuple[str, ...] = ()
+    details: tuple[str, ...] = ()
 
 
 class KsefError(Exception):
@@ -30,27 +30,27 @@ class KsefError(Exception):
 
     retryable: ClassVar[bool] = False
 
-    def __init__(self, code: str, message: str, *, raw: Optional[Dict[str, Any]] = None,
-                 warnings: Optional[List[Dict[str, Any]]] = None) -> None:
+    def __init__(self, code: str, message: str, *, raw: Optional[dict[str, Any]] = None,
+                 warnings: Optional[list[dict[str, Any]]] = None) -> None:
         super().__init__(message)
         raw = raw or {}
         self.code = code
         self.message = message
         self.raw = raw
         self.http_status: Optional[int] = raw.get("httpStatus")
-        self.exceptions: Tuple[ExceptionDetail, ...] = tuple(
+        self.exceptions: tuple[ExceptionDetail, ...] = tuple(
             ExceptionDetail(x.get("code", 0), x.get("description", ""), tuple(x.get("details") or ()))
             for x in raw.get("exceptions") or ())
         self.trace_id: Optional[str] = raw.get("traceId")
         self.reference_number: Optional[str] = raw.get("referenceNumber")
         self.status: Optional[int] = raw.get("status")
         self.status_description: Optional[str] = raw.get("statusDescription")
-        self.status_details: Tuple[str, ...] = tuple(raw.get("statusDetails") or ())
-        self.findings: Tuple[str, ...] = tuple(raw.get("findings") or ())
+        self.status_details: tuple[str, ...] = tuple(raw.get("statusDetails") or ())
+        self.findings: tuple[str, ...] = tuple(raw.get("findings") or ())
         self.field: Optional[str] = raw.get("field")
         # Seconds KSeF asked to wait (a 429 that outlasted the retries).
         self.retry_after: Optional[int] = raw.get("retryAfterSeconds")
-        self.warnings: Tuple[Dict[str, Any], ...] = tuple(warnings or raw.get("warnings") or ())
+        self.warnings: tuple[dict[str, Any], ...] = tuple(warnings or raw.get("warnings") or ())
 
     def __str__(self) -> str:
         s = f"{self.code}: {self.message}"
@@ -159,7 +159,7 @@ class InternalError(KsefError):
     """internal — A bug in ksefkit (a recovered panic, an impossible state)."""
 
 
-ERROR_CLASSES: Dict[str, Type[KsefError]] = {
+ERROR_CLASSES: dict[str, type[KsefError]] = {
     "input.invalid": InputError,
     "op.unknown": UnknownOperationError,
     "ksef.api": ApiError,
@@ -185,7 +185,7 @@ class ForkError(InternalError):
     """ksefkit was used in a child forked after the library was loaded."""
 
 
-def error_from_envelope(env: Dict[str, Any]) -> KsefError:
+def error_from_envelope(env: dict[str, Any]) -> KsefError:
     err = env.get("error") or {}
     code = err.get("code", "internal")
     cls = ERROR_CLASSES.get(code, KsefError)

@@ -12,11 +12,13 @@ turns results into dataclasses.
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from . import _backend
 from ._types import parse_time
@@ -30,14 +32,14 @@ if TYPE_CHECKING:
 #: (read by the core; the native backend only — ksef.wasm has no filesystem).
 Invoice = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]"]
 #: An invoice with a name for reports.
-NamedInvoice = Tuple[str, Invoice]
+NamedInvoice = tuple[str, Invoice]
 
 
-def _document(inv: Union[Invoice, NamedInvoice]) -> Dict[str, Any]:
+def _document(inv: Union[Invoice, NamedInvoice]) -> dict[str, Any]:
     name: Optional[str] = None
     if isinstance(inv, tuple):
         name, inv = inv
-    d: Dict[str, Any]
+    d: dict[str, Any]
     if isinstance(inv, (bytes, bytearray, memoryview)):
         d = {"xml": base64.b64encode(bytes(inv)).decode("ascii")}
     else:
@@ -48,14 +50,14 @@ def _document(inv: Union[Invoice, NamedInvoice]) -> Dict[str, Any]:
 
 
 def _ms(seconds: Optional[float]) -> Optional[int]:
-    return None if seconds is None else int(round(seconds * 1000))
+    return None if seconds is None else round(seconds * 1000)
 
 
-def _compact(**kw: Any) -> Dict[str, Any]:
+def _compact(**kw: Any) -> dict[str, Any]:
     return {k: v for k, v in kw.items() if v is not None and v is not False}
 
 
-def _error(raw: Optional[Dict[str, Any]]) -> Optional[KsefError]:
+def _error(raw: Optional[dict[str, Any]]) -> Optional[KsefError]:
     return error_from_envelope({"error": raw}) if raw else None
 
 
@@ -66,11 +68,11 @@ class Status:
 
     code: int
     description: str = ""
-    details: Tuple[str, ...] = ()
-    extensions: Dict[str, str] = field(default_factory=dict)
+    details: tuple[str, ...] = ()
+    extensions: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_json(cls, d: Optional[Dict[str, Any]]) -> "Status":
+    def from_json(cls, d: Optional[dict[str, Any]]) -> Status:
         d = d or {}
         return cls(int(d.get("code", 0)), d.get("description", ""), tuple(d.get("details") or ()),
                    dict(d.get("extensions") or {}))
@@ -91,7 +93,7 @@ class SentInvoice:
     attempts: int
 
     @classmethod
-    def from_json(cls, d: Dict[str, Any]) -> "SentInvoice":
+    def from_json(cls, d: dict[str, Any]) -> SentInvoice:
         return cls(d.get("invoiceReferenceNumber", ""), d.get("invoiceHash", ""), int(d.get("invoiceSize", 0)),
                    d.get("invoiceNumber", ""), d.get("sellerNip", ""), d.get("issueDate", ""),
                    d.get("verificationLink", ""), bool(d.get("recovered")), int(d.get("attempts", 0)))
@@ -121,7 +123,7 @@ class InvoiceResult:
     attempts: int
 
     @classmethod
-    def from_json(cls, d: Dict[str, Any]) -> "InvoiceResult":
+    def from_json(cls, d: dict[str, Any]) -> InvoiceResult:
         return cls(d.get("invoiceReferenceNumber", ""), int(d.get("ordinalNumber", 0)), d.get("outcome", ""),
                    bool(d.get("ok")), d.get("ksefNumber") or None, d.get("invoiceNumber") or None,
                    d.get("invoiceHash", ""), Status.from_json(d.get("status")),
@@ -142,13 +144,13 @@ class Upo:
     sha256: str
     hash_checked: bool
     verified: bool
-    signer: Optional[Dict[str, Any]]
+    signer: Optional[dict[str, Any]]
     signing_time: Optional[datetime]
-    upo: Optional[Dict[str, Any]]
+    upo: Optional[dict[str, Any]]
     verification_error: Optional[KsefError]
 
     @classmethod
-    def from_json(cls, d: Dict[str, Any]) -> "Upo":
+    def from_json(cls, d: dict[str, Any]) -> Upo:
         v = d.get("verification") or {}
         return cls(d.get("referenceNumber", ""), base64.b64decode(d.get("xml") or ""), d.get("sha256", ""),
                    bool(d.get("hashChecked")), bool(d.get("verified")), v.get("signer"),
@@ -170,12 +172,12 @@ class SessionResult:
     invoice_count: int
     successful_invoice_count: int
     failed_invoice_count: int
-    invoices: Tuple[InvoiceResult, ...]
-    upo: Tuple[Upo, ...]
+    invoices: tuple[InvoiceResult, ...]
+    upo: tuple[Upo, ...]
     upo_error: Optional[KsefError]
 
     @classmethod
-    def from_json(cls, d: Dict[str, Any]) -> "SessionResult":
+    def from_json(cls, d: dict[str, Any]) -> SessionResult:
         return cls(d.get("referenceNumber", ""), Status.from_json(d.get("status")), bool(d.get("ok")),
                    int(d.get("invoiceCount") or 0), int(d.get("successfulInvoiceCount") or 0),
                    int(d.get("failedInvoiceCount") or 0),
@@ -199,7 +201,7 @@ class DocumentResult:
     error: Optional[KsefError]
 
     @classmethod
-    def from_json(cls, d: Dict[str, Any]) -> "DocumentResult":
+    def from_json(cls, d: dict[str, Any]) -> DocumentResult:
         sent, res = d.get("sent"), d.get("result")
         return cls(int(d.get("index", 0)), d.get("name") or None, bool(d.get("ok")), d.get("ksefNumber") or None,
                    d.get("outcome", ""), SentInvoice.from_json(sent) if sent else None,
@@ -211,10 +213,10 @@ class SendReport(SessionResult):
     """invoices.send: the session's result plus one entry per input document,
     in input order."""
 
-    documents: Tuple[DocumentResult, ...] = ()
+    documents: tuple[DocumentResult, ...] = ()
 
     @classmethod
-    def from_json(cls, d: Dict[str, Any]) -> "SendReport":
+    def from_json(cls, d: dict[str, Any]) -> SendReport:
         base = SessionResult.from_json(d)
         return cls(**{f: getattr(base, f) for f in SessionResult.__dataclass_fields__},
                    documents=tuple(DocumentResult.from_json(x) for x in d.get("documents") or ()))
@@ -224,7 +226,7 @@ class SavedSession:
     """An open session's exported state (SECRET: holds the session's AES key).
     ``to_json()`` is the text to store; str/repr show no key."""
 
-    def __init__(self, raw: Dict[str, Any]) -> None:
+    def __init__(self, raw: dict[str, Any]) -> None:
         self._raw = dict(raw)
         self.reference_number: str = raw.get("referenceNumber", "")
         self.valid_until: Optional[datetime] = parse_time(raw.get("validUntil"))
@@ -232,7 +234,7 @@ class SavedSession:
     def to_json(self) -> str:
         return json.dumps(self._raw, separators=(",", ":"))
 
-    def raw(self) -> Dict[str, Any]:
+    def raw(self) -> dict[str, Any]:
         return dict(self._raw)
 
     def __repr__(self) -> str:
@@ -245,10 +247,10 @@ class OnlineSession:
     """An online session open on a client. A context manager: leaving the
     ``with`` block closes it (the invoices sent stay sent)."""
 
-    def __init__(self, client: "Client", info: Dict[str, Any]) -> None:
+    def __init__(self, client: Client, info: dict[str, Any]) -> None:
         self._c = client
         self.reference_number: str = info.get("referenceNumber", "")
-        self.form_code: Dict[str, str] = dict(info.get("formCode") or {})
+        self.form_code: dict[str, str] = dict(info.get("formCode") or {})
         self.valid_until: Optional[datetime] = parse_time(info.get("validUntil"))
         self.closed = False
 
@@ -276,10 +278,10 @@ class OnlineSession:
         """The state to resume this session after a restart (SECRET)."""
         return SavedSession(self._c.call("sessions.online.export", {"referenceNumber": self.reference_number}))
 
-    def __enter__(self) -> "OnlineSession":
+    def __enter__(self) -> OnlineSession:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         if not self.closed:
             self.close()
 
@@ -291,14 +293,14 @@ class OnlineSession:
 class Sessions:
     """KSeF sessions of the client's context (``client.sessions``)."""
 
-    def __init__(self, client: "Client") -> None:
+    def __init__(self, client: Client) -> None:
         self._c = client
 
     def open(self, form_code: Optional[str] = None) -> OnlineSession:
         """Open an online session (FA (3) unless form_code says otherwise)."""
         return OnlineSession(self._c, self._c.call("sessions.online.open", _compact(formCode=form_code)))
 
-    def restore(self, saved: Union[SavedSession, str, bytes, Dict[str, Any]]) -> OnlineSession:
+    def restore(self, saved: Union[SavedSession, str, bytes, dict[str, Any]]) -> OnlineSession:
         """Resume a session exported by OnlineSession.export() (object, its
         to_json() text, or the dict)."""
         if isinstance(saved, (str, bytes)):
@@ -308,11 +310,11 @@ class Sessions:
         raw = saved.raw() if isinstance(saved, SavedSession) else dict(saved)
         return OnlineSession(self._c, self._c.call("sessions.online.restore", raw))
 
-    def open_here(self) -> List[Dict[str, Any]]:
+    def open_here(self) -> builtins.list[dict[str, Any]]:
         """The online sessions open on this client (no network call)."""
         return list(self._c.call("sessions.online.list").get("sessions") or ())
 
-    def status(self, reference_number: str) -> Dict[str, Any]:
+    def status(self, reference_number: str) -> dict[str, Any]:
         """GET /sessions/{referenceNumber}, as KSeF answers it."""
         return dict(self._c.call("sessions.status", {"referenceNumber": reference_number}))
 
@@ -346,14 +348,14 @@ class Sessions:
         return Upo.from_json(self._c.call("sessions.invoices.upo", {"referenceNumber": reference_number, **_compact(
             invoiceReferenceNumber=invoice_reference_number, ksefNumber=ksef_number)}))
 
-    def upo(self, reference_number: str, *, upo_reference_number: Optional[str] = None) -> Tuple[Upo, ...]:
+    def upo(self, reference_number: str, *, upo_reference_number: Optional[str] = None) -> tuple[Upo, ...]:
         """A processed session's UPO pages (or one page)."""
         r = self._c.call("sessions.upo", {"referenceNumber": reference_number,
                                           **_compact(upoReferenceNumber=upo_reference_number)})
         return tuple(Upo.from_json(x) for x in r.get("pages") or ())
 
     def list(self, session_type: str = "Online", *, page_size: Optional[int] = None,
-             continuation_token: Optional[str] = None, **filters: Any) -> Dict[str, Any]:
+             continuation_token: Optional[str] = None, **filters: Any) -> dict[str, Any]:
         """GET /sessions: one page. filters: reference_number, date_created_from, …, statuses."""
         camel = {"".join(p if i == 0 else p.capitalize() for i, p in enumerate(k.split("_"))): v
                  for k, v in filters.items()}
@@ -364,7 +366,7 @@ class Sessions:
 class Invoices(InvoiceReceiving):
     """Sending invoices (``client.invoices``) — and receiving them (receive.py)."""
 
-    def __init__(self, client: "Client") -> None:
+    def __init__(self, client: Client) -> None:
         self._c = client
 
     def send(self, invoices: Iterable[Union[Invoice, NamedInvoice]], *, wait: bool = True,

@@ -1,7 +1,8 @@
 """KSeF tokens of the authenticated context (operations tokens.*)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Optional
 
 from ._types import GeneratedToken, KsefToken, TokensPage
 
@@ -10,8 +11,8 @@ if TYPE_CHECKING:
 
 
 def _filters(statuses: Optional[Sequence[str]], description: Optional[str], author_identifier: Optional[str],
-             author_identifier_type: Optional[str], page_size: Optional[int]) -> Dict[str, Any]:
-    d: Dict[str, Any] = {}
+             author_identifier_type: Optional[str], page_size: Optional[int]) -> dict[str, Any]:
+    d: dict[str, Any] = {}
     if statuses:
         d["statuses"] = list(statuses)
     for k, v in (("description", description), ("authorIdentifier", author_identifier),
@@ -22,20 +23,20 @@ def _filters(statuses: Optional[Sequence[str]], description: Optional[str], auth
 
 
 class Tokens:
-    def __init__(self, client: "Client") -> None:
+    def __init__(self, client: Client) -> None:
         self._c = client
 
     def generate(self, permissions: Sequence[str], description: str, *, wait: bool = True) -> GeneratedToken:
         """POST /tokens. The result carries the token (SECRET, shown by KSeF once);
         with wait, a wait that fails is in .wait_error — the token is still valid output."""
-        d: Dict[str, Any] = {"permissions": list(permissions), "description": description}
+        d: dict[str, Any] = {"permissions": list(permissions), "description": description}
         if wait:
             d["wait"] = True
         return GeneratedToken(self._c.call("tokens.generate", d))
 
     def get(self, reference_number: str, *, wait: bool = False) -> KsefToken:
         """GET /tokens/{ref}; with wait, until it leaves Pending (Active, else an error)."""
-        d: Dict[str, Any] = {"referenceNumber": reference_number}
+        d: dict[str, Any] = {"referenceNumber": reference_number}
         if wait:
             d["wait"] = True
         return KsefToken.from_json(self._c.call("tokens.get", d))
@@ -65,8 +66,8 @@ class Tokens:
 
     def revoke(self, reference_number: str) -> str:
         """DELETE /tokens/{ref}; returns the reference number revoked."""
-        r: Dict[str, Any] = self._c.call("tokens.revoke", {"referenceNumber": reference_number})
+        r: dict[str, Any] = self._c.call("tokens.revoke", {"referenceNumber": reference_number})
         return str(r.get("revoked", ""))
 
 
-__all__: List[str] = ["Tokens"]
+__all__: list[str] = ["Tokens"]

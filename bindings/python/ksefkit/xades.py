@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import base64
-from typing import Any, Dict, Optional, Union
+from typing import Any, Optional, Union
 
 from . import _backend
 from ._files import Source, b64
@@ -13,8 +13,8 @@ def _text(xml: Union[str, bytes]) -> str:
     return xml.decode("utf-8") if isinstance(xml, (bytes, bytearray)) else xml
 
 
-def _layout(d: Dict[str, Any], signing_time: Optional[str], signature_id: Optional[str],
-            signed_properties_id: Optional[str], reference_id: Optional[str]) -> Dict[str, Any]:
+def _layout(d: dict[str, Any], signing_time: Optional[str], signature_id: Optional[str],
+            signed_properties_id: Optional[str], reference_id: Optional[str]) -> dict[str, Any]:
     for k, v in (("signingTime", signing_time), ("signatureId", signature_id),
                  ("signedPropertiesId", signed_properties_id), ("referenceId", reference_id)):
         if v is not None:
@@ -26,7 +26,7 @@ def sign(xml: Union[str, bytes], *, cert: Source, key: Optional[Source] = None, 
          signing_time: Optional[str] = None, signature_id: Optional[str] = None,
          signed_properties_id: Optional[str] = None, reference_id: Optional[str] = None) -> SignedXml:
     """Sign a document (enveloped XAdES-BES); the result's xml is what to post, byte for byte."""
-    d: Dict[str, Any] = {"xml": _text(xml), "certificate": b64(cert, "certificate")}
+    d: dict[str, Any] = {"xml": _text(xml), "certificate": b64(cert, "certificate")}
     for k, v in (("key", b64(key, "key")), ("password", password)):
         if v is not None:
             d[k] = v
@@ -34,12 +34,13 @@ def sign(xml: Union[str, bytes], *, cert: Source, key: Optional[Source] = None, 
     return build(SignedXml, _backend.call(0, "xades.sign", d))
 
 
-def verify(xml: Union[str, bytes], *, strict: bool = False) -> Dict[str, Any]:
+def verify(xml: Union[str, bytes], *, strict: bool = False) -> dict[str, Any]:
     """Verify a signed document and return the report ({"valid", "findings", …}).
 
     With strict=True an invalid signature raises SignatureError (its
     ``findings`` name the causes) instead of returning a report."""
-    return _backend.call(0, "xades.verify", {"xml": _text(xml), "strict": strict})
+    report: dict[str, Any] = _backend.call(0, "xades.verify", {"xml": _text(xml), "strict": strict})
+    return report
 
 
 def prepare(xml: Union[str, bytes], *, cert: Source, signing_time: Optional[str] = None,

@@ -5,8 +5,9 @@ import json
 import os
 import subprocess
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Optional
 
 import pytest
 
@@ -14,7 +15,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 class Sim:
-    def __init__(self, proc: subprocess.Popen, url: str, seed: Dict[str, str]) -> None:
+    def __init__(self, proc: subprocess.Popen, url: str, seed: dict[str, str]) -> None:
         self.proc, self.url = proc, url
         self.nip, self.token = seed["nip"], seed["token"]
 
@@ -26,7 +27,7 @@ class Sim:
             raw = resp.read()
         return json.loads(raw) if raw else None
 
-    def state(self) -> Dict[str, Any]:
+    def state(self) -> dict[str, Any]:
         return self._req("GET", "/state")
 
     def add_faults(self, *specs: str) -> None:
@@ -58,7 +59,7 @@ def sim() -> Iterator[Sim]:
 
 
 @pytest.fixture
-def client(sim: Sim) -> Iterator["object"]:
+def client(sim: Sim) -> Iterator[object]:
     import ksefkit
     with ksefkit.Client(base_url=sim.url, backoff=0.01, poll_initial=0.01, poll_max=0.05) as c:
         yield c

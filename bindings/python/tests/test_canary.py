@@ -23,8 +23,9 @@ import base64
 import json
 import logging
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Set
+from typing import Any, Optional
 
 import pytest
 
@@ -47,8 +48,8 @@ STUFFED_SECRET = "canary-STUFFED-secret-py-92fe"
 PLAIN_CANARY = "20251010-EC-CANARY0001-PLAIN00001-AB|nip-5265877635|plaincanary0123456789abcdef"
 
 
-def stuffed(fields: List[Dict[str, Any]], secret: str) -> Dict[str, Any]:
-    out: Dict[str, Any] = {}
+def stuffed(fields: list[dict[str, Any]], secret: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for f in fields:
         text = secret if f.get("secret") else PLAIN_CANARY
         t, sub = f["type"], f.get("fields") or []
@@ -69,10 +70,10 @@ def stuffed(fields: List[Dict[str, Any]], secret: str) -> Dict[str, Any]:
     return out
 
 
-def stuffed_inputs(fields: List[Dict[str, Any]], secret: str) -> List[Dict[str, Any]]:
+def stuffed_inputs(fields: list[dict[str, Any]], secret: str) -> list[dict[str, Any]]:
     out = [stuffed(fields, secret)]
 
-    def alone(fs: List[Dict[str, Any]], wrap: Any) -> None:
+    def alone(fs: list[dict[str, Any]], wrap: Any) -> None:
         for f in fs:
             out.append(wrap(stuffed([f], secret)))
             if f.get("fields") and not f["type"].endswith("[]"):
@@ -96,11 +97,11 @@ def renderings(v: Any) -> Iterable[str]:
 
 
 class Run:
-    def __init__(self, secrets: List[str]) -> None:
+    def __init__(self, secrets: list[str]) -> None:
         self.secrets = [s for s in secrets if len(s) >= 8]
-        self.called: Set[str] = set()
-        self.succeeded: Set[str] = set()
-        self.carried: Set[str] = set()
+        self.called: set[str] = set()
+        self.succeeded: set[str] = set()
+        self.carried: set[str] = set()
 
     def add(self, *s: str) -> None:
         self.secrets += [x for x in s if x and len(x) >= 8]
@@ -118,7 +119,7 @@ class Run:
                 continue
             pytest.fail(f"{op}: a secret ({s[:10]}…) shows in {type(what).__name__}: {text[:300]}")
 
-    def call(self, op: str, data: Optional[Dict[str, Any]], client: Optional[ksefkit.Client]) -> Any:
+    def call(self, op: str, data: Optional[dict[str, Any]], client: Optional[ksefkit.Client]) -> Any:
         self.called.add(op)
         try:
             r = ksefkit.call(op, data, client=client)
@@ -151,7 +152,7 @@ def test_canary_secrets_never_leave(sim, capfd, caplog):
     caplog.set_level(logging.DEBUG)
     token_secret = sim.token.split("|")[-1]
     run = Run([sim.token, token_secret, KEY_PASSWORD, P12_PASSWORD, ACCESS_CANARY, REFRESH_CANARY, STUFFED_SECRET])
-    opts: Dict[str, Any] = dict(base_url=sim.url, backoff=0.001, poll_initial=0.01, poll_max=0.05, log_level="debug")
+    opts: dict[str, Any] = {"base_url": sim.url, "backoff": 0.001, "poll_initial": 0.01, "poll_max": 0.05, "log_level": "debug"}
 
     cert_pem = (FIXTURES / "ec.crt.pem").read_text()
     enc_key = (FIXTURES / "ec.enc-aes256.pem").read_text()

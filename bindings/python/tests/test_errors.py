@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -13,7 +13,7 @@ import ksefkit
 from ksefkit import errors
 
 REPO = Path(__file__).resolve().parents[3]
-CODES: List[Dict[str, Any]] = json.loads((REPO / "core" / "errs" / "testdata" / "codes.json").read_text("utf-8"))
+CODES: list[dict[str, Any]] = json.loads((REPO / "core" / "errs" / "testdata" / "codes.json").read_text("utf-8"))
 
 
 def test_every_code_has_a_class_and_no_other_is_mapped():
@@ -72,9 +72,8 @@ def test_restore_tokens_bad_text_is_an_input_error():
 
 def test_lone_surrogate_is_an_input_error_naming_the_field():
     token = "20251010-EC-ABC|nip-5265877635|secret\udc80part"
-    with ksefkit.Client(ksefkit.Environment.TEST) as c:
-        with pytest.raises(ksefkit.InputError) as e:
-            c.auth.with_token(token=token, nip="5265877635")
+    with ksefkit.Client(ksefkit.Environment.TEST) as c, pytest.raises(ksefkit.InputError) as e:
+        c.auth.with_token(token=token, nip="5265877635")
     err = e.value
     assert err.field == "token"
     assert err.__context__ is None and err.__cause__ is None

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import os
-import sys
-
+import platform
 from pathlib import Path
 
 import pytest
@@ -35,7 +34,7 @@ def test_imports_the_installed_package():
 def test_version():
     v = ksefkit.version()
     assert v.version == ksefkit.__version__ == str(v)
-    assert v.platform == ("wasip1/wasm" if WASM else "linux/amd64")
+    assert v.platform == ("wasip1/wasm" if WASM else "linux/" + {"x86_64": "amd64", "aarch64": "arm64"}[platform.machine()])
 
 
 def test_unknown_operation():
@@ -75,16 +74,14 @@ REFUSED = "http://127.0.0.1:9/v2"  # nothing listens: any request would be a Tra
 
 
 def test_invalid_nip_fails_before_network():
-    with ksefkit.Client(base_url=REFUSED) as c:
-        with pytest.raises(ksefkit.InputError) as e:
-            c.auth.with_token(token="secret-token-value", nip="1234567890")
+    with ksefkit.Client(base_url=REFUSED) as c, pytest.raises(ksefkit.InputError) as e:
+        c.auth.with_token(token="secret-token-value", nip="1234567890")
     assert "secret-token-value" not in str(e.value) and "secret-token-value" not in repr(e.value)
 
 
 def test_missing_file_fails_before_network(tmp_path):
-    with ksefkit.Client(base_url=REFUSED) as c:
-        with pytest.raises(ksefkit.InputError) as e:
-            c.auth.with_certificate(tmp_path / "nope.p12", password="pw", nip="5265877635")
+    with ksefkit.Client(base_url=REFUSED) as c, pytest.raises(ksefkit.InputError) as e:
+        c.auth.with_certificate(tmp_path / "nope.p12", password="pw", nip="5265877635")
     assert e.value.field == "certificate"
 
 
@@ -94,9 +91,8 @@ def test_wrong_password_fails_before_network():
         ksefkit.certs.inspect(t.pkcs12, password="wrong-pw")
     assert "wrong-pw" not in str(e.value)
     if has_op("auth.xades"):
-        with ksefkit.Client(base_url=REFUSED) as c:
-            with pytest.raises(ksefkit.CryptoError):
-                c.auth.with_certificate(t.pkcs12, password="wrong-pw", nip="5265877635")
+        with ksefkit.Client(base_url=REFUSED) as c, pytest.raises(ksefkit.CryptoError):
+            c.auth.with_certificate(t.pkcs12, password="wrong-pw", nip="5265877635")
 
 
 def test_secrets_not_in_repr():

@@ -9,7 +9,7 @@ import json
 import urllib.parse
 import urllib.request
 import uuid
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -28,7 +28,7 @@ def sim_get(sim, path: str) -> Any:
         return json.loads(r.read())
 
 
-def invoices_held(sim) -> List[Dict[str, Any]]:
+def invoices_held(sim) -> list[dict[str, Any]]:
     return [i for i in sim_get(sim, "/invoices")["invoices"] if i["sellerNip"] == sim.nip]
 
 
@@ -44,7 +44,7 @@ def test_every_sample_gets_a_ksef_number_and_a_verified_upo(sender, sim):
     req = urllib.request.Request(sim.url + "/testdata/attachment", data=json.dumps({"nip": sim.nip}).encode(),
                                  method="POST", headers={"Content-Type": "application/json"})
     urllib.request.urlopen(req, timeout=10).read()
-    by_form: Dict[str, List[Any]] = {}
+    by_form: dict[str, list[Any]] = {}
     for s in sim_get(sim, "/samples")["samples"]:
         if s["formCode"]["value"] != "PEF":
             by_form.setdefault(s["formCode"]["systemCode"], []).append((s["name"], sample(sim, s["name"])))

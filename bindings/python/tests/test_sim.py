@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-
 from pathlib import Path
 
 import pytest
@@ -57,9 +56,9 @@ def test_unknown_token_is_auth_failed_450(client, sim):
 def test_rate_limit_after_retries(sim):
     sim.add_faults("POST /auth/challenge#every=429:retry-after=1")
     try:
-        with ksefkit.Client(base_url=sim.url, max_attempts=2, max_retry_after=2) as c:
-            with pytest.raises(ksefkit.RateLimitError) as e:
-                c.auth.with_token(token=sim.token, nip=sim.nip)
+        with ksefkit.Client(base_url=sim.url, max_attempts=2, max_retry_after=2) as c, \
+                pytest.raises(ksefkit.RateLimitError) as e:
+            c.auth.with_token(token=sim.token, nip=sim.nip)
     finally:
         sim.clear_faults()
     assert e.value.http_status == 429 and e.value.retry_after == 1

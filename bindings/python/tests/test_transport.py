@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -47,9 +47,8 @@ def truncating_server() -> Iterator[str]:
 
 
 def test_truncated_body_is_a_transport_error(truncating_server):
-    with ksefkit.Client(base_url=truncating_server, max_attempts=1) as c:
-        with pytest.raises(ksefkit.TransportError) as e:
-            c.auth.with_token(token="20251010-EC-ABC|nip-5265877635|0123", nip="5265877635")
+    with ksefkit.Client(base_url=truncating_server, max_attempts=1) as c, pytest.raises(ksefkit.TransportError) as e:
+        c.auth.with_token(token="20251010-EC-ABC|nip-5265877635|0123", nip="5265877635")
     assert e.value.retryable and e.value.code == "transport"
 
 

@@ -42,7 +42,6 @@ typedef const char ksef_cstr;
 
 type export struct {
 	name, doc, proto string
-	pos              token.Position
 }
 
 type define struct {
@@ -215,7 +214,7 @@ func cType(e ast.Expr) (string, error) {
 			if t, ok := cTypes[e.Sel.Name]; ok {
 				return t, nil
 			}
-			return "", fmt.Errorf("C.%s has no entry in hdrgen's type table", e.Sel.Name)
+			return "", fmt.Errorf("hdrgen's type table has no entry for C.%s", e.Sel.Name)
 		}
 	}
 	return "", fmt.Errorf("type %T cannot cross the C ABI (use C.* types)", e)

@@ -29,7 +29,7 @@ openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES -in ec.sec1.pem -passout "pass:$PASS" -ou
 openssl pkcs8 -topk8 -v2 aes256 -in ec.sec1.pem -passout "pass:$PASS" -outform DER -out ec.enc.der
 openssl pkcs8 -topk8 -v2 aes256 -in ec.sec1.pem -passout "pass:$UTF8PASS" -out ec.enc-utf8pass.pem
 openssl pkcs8 -topk8 -scrypt -in ec.sec1.pem -passout "pass:$PASS" -out ec.enc-scrypt.pem
-# Legacy Proc-Type/DEK-Info PEM.
+# Legacy Proc-Type/DEK-Info PEM (refused with unsupported_encryption).
 openssl ec -in ec.sec1.pem -des3 -passout "pass:$PASS" -out ec.legacy-des3.pem
 cat ec.crt.pem ec.pk8.pem > ec.bundle.pem
 

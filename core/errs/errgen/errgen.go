@@ -106,7 +106,7 @@ func pythonClasses(codes []errs.Info) string {
 			b.WriteString("\n    retryable = True\n")
 		}
 	}
-	b.WriteString("\n\nERROR_CLASSES: Dict[str, Type[KsefError]] = {\n")
+	b.WriteString("\n\nERROR_CLASSES: dict[str, type[KsefError]] = {\n")
 	for _, i := range codes {
 		fmt.Fprintf(&b, "    %q: %s,\n", i.Code, i.PythonClass())
 	}
