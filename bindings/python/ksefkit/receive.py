@@ -17,9 +17,10 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from ._types import parse_time
 
@@ -43,12 +44,12 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-def _compact(**kw: Any) -> Dict[str, Any]:
+def _compact(**kw: Any) -> dict[str, Any]:
     return {k: v for k, v in kw.items() if v is not None and v is not False}
 
 
 def _ms(seconds: Optional[float]) -> Optional[int]:
-    return None if seconds is None else int(round(seconds * 1000))
+    return None if seconds is None else round(seconds * 1000)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class InvoiceMetadata:
     invoice_number: str
     issue_date: str
     seller_nip: str
-    buyer_identifier: Dict[str, str]
+    buyer_identifier: dict[str, str]
     net_amount: float
     gross_amount: float
     vat_amount: float
@@ -68,10 +69,10 @@ class InvoiceMetadata:
     invoice_hash: str
     invoicing_date: Optional[datetime]
     permanent_storage_date: Optional[datetime]
-    raw: Dict[str, Any] = field(repr=False)
+    raw: dict[str, Any] = field(repr=False)
 
     @classmethod
-    def from_json(cls, d: Dict[str, Any]) -> "InvoiceMetadata":
+    def from_json(cls, d: dict[str, Any]) -> InvoiceMetadata:
         return cls(d.get("ksefNumber", ""), d.get("invoiceNumber", ""), d.get("issueDate", ""),
                    (d.get("seller") or {}).get("nip", ""), dict((d.get("buyer") or {}).get("identifier") or {}),
                    float(d.get("netAmount", 0)), float(d.get("grossAmount", 0)), float(d.get("vatAmount", 0)),
@@ -95,7 +96,7 @@ class DownloadedInvoice:
 class MetadataPage:
     """One page of the metadata query; pass ``cursor`` back for the next (None: the end)."""
 
-    invoices: Tuple[InvoiceMetadata, ...]
+    invoices: tuple[InvoiceMetadata, ...]
     cursor: Optional[str]
     permanent_storage_hwm_date: Optional[datetime]
     narrowed: bool
@@ -113,10 +114,10 @@ class ExportResult:
     """A finished export: the package (as KSeF describes it) and where it went."""
 
     reference_number: str
-    package: Dict[str, Any]
+    package: dict[str, Any]
     path: Optional[str]
     dir: Optional[str]
-    invoices: Tuple[ExportedInvoice, ...]
+    invoices: tuple[ExportedInvoice, ...]
 
     @property
     def is_truncated(self) -> bool:
@@ -146,11 +147,11 @@ class SyncState:
     """A sync's state kept by the caller instead of in a file: pass it as
     ``state=``; after the loop ``to_json()`` is what to store."""
 
-    def __init__(self, raw: Optional[Dict[str, Any]] = None) -> None:
-        self.raw: Dict[str, Any] = dict(raw or {})
+    def __init__(self, raw: Optional[dict[str, Any]] = None) -> None:
+        self.raw: dict[str, Any] = dict(raw or {})
 
     @classmethod
-    def from_json(cls, text: str) -> "SyncState":
+    def from_json(cls, text: str) -> SyncState:
         return cls(json.loads(text))
 
     def to_json(self) -> str:
@@ -164,7 +165,7 @@ class SyncState:
 class InvoiceReceiving:
     """Downloading, querying, exporting and syncing (``client.invoices``)."""
 
-    _c: "Client"
+    _c: Client
 
     def get(self, ksef_number: str, *, path: Optional[PathLike] = None,
             timeout: Optional[float] = None) -> DownloadedInvoice:
@@ -217,7 +218,7 @@ class InvoiceReceiving:
         path, or a SyncState — moves on when the loop asks for the document after
         a window's last: a loop that stops early (or a crash) gets that window
         again next time, never loses one."""
-        base: Dict[str, Any] = {"dir": os.fspath(dir), **_compact(
+        base: dict[str, Any] = {"dir": os.fspath(dir), **_compact(
             subjectTypes=list(subject_types) if subject_types else None, since=_jsonable(since),
             onlyMetadata=only_metadata, timeoutMs=_ms(timeout))}
         in_file = not isinstance(state, SyncState)
@@ -245,7 +246,7 @@ class InvoiceReceiving:
 
     def sync_all(self, *, state: PathLike, dir: PathLike, subject_types: Optional[Sequence[str]] = None,
                  since: Optional[Union[datetime, date]] = None, only_metadata: bool = False,
-                 timeout: Optional[float] = None) -> Dict[str, Any]:
+                 timeout: Optional[float] = None) -> dict[str, Any]:
         """The whole sync in one call (invoices.sync): documents into dir, the state
         file moved after each window. Returns the report (delivered, windows, documents)."""
         return dict(self._c.call("invoices.sync", {"statePath": os.fspath(state), "dir": os.fspath(dir), **_compact(
@@ -253,5 +254,5 @@ class InvoiceReceiving:
             onlyMetadata=only_metadata, timeoutMs=_ms(timeout))}))
 
 
-__all__: List[str] = ["InvoiceReceiving", "InvoiceMetadata", "DownloadedInvoice", "MetadataPage", "ExportResult",
+__all__: list[str] = ["InvoiceReceiving", "InvoiceMetadata", "DownloadedInvoice", "MetadataPage", "ExportResult",
                       "ExportedInvoice", "SyncedInvoice", "SyncState"]

@@ -9,9 +9,10 @@ import os
 import random
 import subprocess
 import urllib.request
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any
 
 import pytest
 
@@ -75,7 +76,7 @@ def rsim() -> Iterator[Sim]:
         p.wait(10)
 
 
-def party(sim: Sim) -> Tuple[ksefkit.Client, str]:
+def party(sim: Sim) -> tuple[ksefkit.Client, str]:
     """A client authenticated as the owner of a fresh NIP."""
     nip = random_nip()
     tok = sim._req("POST", "/tokens", {"contextIdentifier": {"type": "Nip", "value": nip}})["token"]
@@ -85,7 +86,7 @@ def party(sim: Sim) -> Tuple[ksefkit.Client, str]:
     return c, nip
 
 
-def seed(sim: Sim, seller: str, buyer: str, count: int, **kw: Any) -> List[str]:
+def seed(sim: Sim, seller: str, buyer: str, count: int, **kw: Any) -> list[str]:
     return sim._req("POST", "/invoices", {"sellerNip": seller, "buyerNip": buyer, "count": count, **kw})["ksefNumbers"]
 
 
@@ -99,13 +100,13 @@ def since(hours: float = 48) -> datetime:
     return datetime.now(timezone.utc) - timedelta(hours=hours)
 
 
-def filters(start: datetime) -> Dict[str, Any]:
+def filters(start: datetime) -> dict[str, Any]:
     return {"subjectType": "Subject2", "dateRange": {"dateType": "PermanentStorage", "from": start,
                                                      "restrictToPermanentStorageHwmDate": True}}
 
 
 @pytest.fixture(scope="module")
-def world(rsim: Sim) -> Iterator[Dict[str, Any]]:
+def world(rsim: Sim) -> Iterator[dict[str, Any]]:
     """A seller, a buyer, and 97 invoices between them stored over the last
     day, three at each instant (so narrowing cuts through equal dates)."""
     seller, seller_nip = party(rsim)
@@ -140,7 +141,7 @@ def test_download_sent_invoice_byte_identical(rsim):
         assert bad.value.field == "ksefNumber"
 
 
-def in_order(numbers: List[str], per_instant: int = 3) -> List[str]:
+def in_order(numbers: list[str], per_instant: int = 3) -> list[str]:
     """The order KSeF's (the simulator's) sorts by: date, then KSeF number."""
     out = list(numbers)
     for i in range(0, len(out), per_instant):
@@ -202,7 +203,7 @@ def test_sync_iterator(rsim, tmp_path):
     with seller, buyer:
         numbers = seed(rsim, seller_nip, buyer_nip, 40, storedFrom=since(20).isoformat(), spacing="20m")
         state = tmp_path / "sync.json"
-        got: List[str] = []
+        got: list[str] = []
         for i, doc in enumerate(buyer.invoices.sync(state=state, dir=tmp_path / "in", since=since(24))):
             if i == 7:
                 break  # the consumer stops mid-window: that window comes again
