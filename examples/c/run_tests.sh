@@ -115,7 +115,7 @@ def nip():
     while True:
         d = [random.randint(1, 9)] + [random.randint(0, 9) for _ in range(8)]
         c = sum(a * b for a, b in zip(d, w)) % 11
-        if c != 10:
+        if c != 10 and (d[1] or d[2]):  # KSeF's pattern refuses 0 as both 2nd and 3rd digit
             return "".join(map(str, d)) + str(c)
 s, b = nip(), nip()
 ts = post("/tokens", {"contextIdentifier": {"type": "Nip", "value": s}})["token"]

@@ -36,7 +36,8 @@ function randomNip() {
   for (;;) {
     const d = [randomInt(1, 10), ...Array.from({ length: 8 }, () => randomInt(0, 10))];
     const c = d.reduce((s, x, i) => s + x * w[i], 0) % 11;
-    if (c !== 10) return d.join('') + c;
+    // KSeF's NIP pattern also refuses 0 as both the second and third digit.
+    if (c !== 10 && (d[1] || d[2])) return d.join('') + c;
   }
 }
 

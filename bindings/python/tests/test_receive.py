@@ -56,7 +56,8 @@ def random_nip() -> str:
     while True:
         digits = [random.randint(1, 9)] + [random.randint(0, 9) for _ in range(8)]
         check = sum(d * w for d, w in zip(digits, weights)) % 11
-        if check != 10:
+        # KSeF's NIP pattern also refuses 0 as both the second and third digit.
+        if check != 10 and (digits[1] or digits[2]):
             return "".join(map(str, digits)) + str(check)
 
 
