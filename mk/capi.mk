@@ -154,7 +154,7 @@ $(eval $(call c_prog_rules,$(C_BIN),$(BUILD),$$(CC),$$(CXX)))
 
 # What run_tests.sh runs (parity_call: the parity vectors through ksef_call,
 # driven by examples/c/parity.py).
-C_TEST_PROGS := token_auth token_auth_cpp test_capi send_invoice receive_invoices parity_call
+C_TEST_PROGS := token_auth token_auth_cpp test_capi send_invoice batch_send receive_invoices parity_call
 
 test-c: lib $(addprefix $(C_BIN)/,$(C_TEST_PROGS)) $(KSEF_SIM)
 	BUILD=$(BUILD) KSEF_SIM=$(KSEF_SIM) CC="$(CC)" CXX="$(CXX)" sh $(C_EX_DIR)/run_tests.sh

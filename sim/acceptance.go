@@ -40,7 +40,7 @@ func (s *Server) verifyInvoice(doc []byte, form formSpec, now time.Time) (invoic
 	if len(file) > 0 || v == nil && err != nil {
 		return invStatus(430, append(file, semantic...)...), v
 	}
-	if form.schema != "" {
+	if form.schema != "" && !s.opts.SkipXSD {
 		findings, err := validateXSD(form.schema, doc)
 		if err != nil {
 			s.log.Error("XSD validation failed to run", "err", err)

@@ -21,8 +21,9 @@ import (
 //	ROUTE  "*" (every KSeF operation) or "METHOD /path" with the path
 //	       template of the OpenAPI document, without /v2:
 //	       "POST /auth/ksef-token", "GET /auth/{referenceNumber}";
-//	       "GET /storage" names the pre-signed downloads (UPO URLs), which
-//	       are not KSeF operations and which "*" does not include.
+//	       "GET /storage" names the pre-signed downloads (UPO URLs) and
+//	       "PUT /storage" the batch part uploads, which are not KSeF
+//	       operations and which "*" does not include.
 //	WHEN   N      the N-th matching call (1-based), and with count=K the K
 //	              calls N…N+K-1. Default: 1, the first call.
 //	       N+     every call from the N-th on (count=K: at most K of them).
@@ -60,6 +61,11 @@ import (
 //	                    has one byte changed, and an x-ms-meta-hash of the
 //	                    changed bytes: only the status's encryptedPartHash
 //	                    tells (a tampered store, not a damaged transfer)
+//	       expired      the pre-signed URL of this call (PUT /storage, a
+//	                    batch part upload) is answered as expired: 403 with
+//	                    the blob store's XML body
+//	For part uploads (PUT /storage): 500, 503 or drop make one upload
+//	fail (the client retries that part alone), slow delays it.
 //	PARAM  count=K for any kind, plus the kind's own parameters above.
 //
 // Examples:
@@ -92,12 +98,13 @@ const (
 	FaultInvoice550      FaultKind = "invoice-550"
 	FaultUPOHash         FaultKind = "upo-hash"
 	FaultPartTamper      FaultKind = "part-tamper"
+	FaultExpired         FaultKind = "expired"
 )
 
 var faultKinds = []FaultKind{
 	FaultTooManyRequests, FaultInternalError, FaultBadGateway, FaultUnavailable,
 	FaultDrop, FaultSlow, FaultRotateKeys, FaultStatus550,
-	FaultDropAfter, FaultInvoice550, FaultUPOHash, FaultPartTamper,
+	FaultDropAfter, FaultInvoice550, FaultUPOHash, FaultPartTamper, FaultExpired,
 }
 
 // Fault is one injected failure. The zero values of Call and Count mean the
@@ -301,7 +308,7 @@ func (s *Server) AddFault(f Fault) error {
 // checkFaultRoute rejects routes that are not KSeF operations, which would
 // otherwise silently never fire.
 func (s *Server) checkFaultRoute(f Fault) error {
-	if f.Route == "*" || f.Route == storageRoute {
+	if f.Route == "*" || f.Route == storageRoute || f.Route == storageUploadRoute {
 		return nil
 	}
 	method, path, _ := strings.Cut(f.Route, " ")
@@ -336,7 +343,7 @@ func (s *Server) matchFaults(route string) []Fault {
 	defer s.faultMu.Unlock()
 	var hit []Fault
 	for _, a := range s.faults {
-		if (a.Route == "*" && route != storageRoute || a.Route == route) && a.hits() {
+		if (a.Route == "*" && route != storageRoute && route != storageUploadRoute || a.Route == route) && a.hits() {
 			hit = append(hit, a.Fault)
 		}
 	}
@@ -379,6 +386,8 @@ func (s *Server) applyFaults(w, raw http.ResponseWriter, r *http.Request, route 
 			reqInfoOf(r.Context()).badUPOHash = true
 		case FaultPartTamper:
 			reqInfoOf(r.Context()).tamperPart = true
+		case FaultExpired:
+			reqInfoOf(r.Context()).expired = true
 		}
 	}
 	for _, f := range hit {

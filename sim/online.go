@@ -108,6 +108,8 @@ type onlineSession struct {
 
 	upoOnce  sync.Once
 	upoPages []*upoPage // the collective UPO, once the session is processed
+
+	batch *batchSession // a batch session's own state (batch.go); nil online
 }
 
 // sessionInvoice is one invoice sent into a session ("EE" reference).
@@ -120,6 +122,7 @@ type sessionInvoice struct {
 	final    invoiceStatus
 	number   string // P_2 once read
 	mode     string // Online | Offline
+	fileName string // invoiceFileName, in a batch session
 	stored   *StoredInvoice
 
 	upoOnce sync.Once
@@ -144,6 +147,9 @@ func (inv *sessionInvoice) succeeded(now time.Time) bool {
 // sessionState is the session's status at now. An open session past its
 // validUntil is closed there, as KSeF does. Caller holds s.mu.
 func (s *Server) sessionState(sess *onlineSession, now time.Time) statusInfo {
+	if sess.batch != nil {
+		return s.batchState(sess, now)
+	}
 	if sess.key.IsZero() {
 		return statusInfo{415, "Błąd odszyfrowania dostarczonego klucza", nil}
 	}
@@ -351,6 +357,10 @@ type sendInvoiceResponse struct {
 // sendable reports why the session takes no invoice now, or nil. Caller
 // holds s.mu.
 func (s *Server) sendable(sess *onlineSession, now time.Time) *apiError {
+	if sess.batch != nil { // a batch session takes no invoices one by one
+		e := sessionNotFound(sess.ref)
+		return &e
+	}
 	if st := s.sessionState(sess, now); st.Code != 100 {
 		e := exc(codeSessionStatus, "Status sesji "+strconv.Itoa(st.Code)+" uniemożliwia wysyłkę faktur.")
 		return &e
@@ -446,12 +456,7 @@ func (s *Server) handleSendInvoice(w http.ResponseWriter, r *http.Request) {
 		received: now, done: now.Add(s.opts.ProcessingDelay), mode: "Online",
 	}
 	if doc != nil {
-		if n := doc.facts.InvoiceNumber; utf8.RuneCountInString(n) <= maxInvoiceNumber {
-			inv.number = n // a longer one is refused (offSchema) and cannot be shown either
-		}
-		if req.OfflineMode || doc.facts.IssueDate < invoice.DateInPoland(now) {
-			inv.mode = "Offline" // declared, or detected: issued before the day it arrived
-		}
+		inv.takeFacts(doc, req.OfflineMode, now)
 		if outcome.Code == 200 {
 			outcome = s.admit(sess, inv, doc, plain, req, force550)
 		}
@@ -462,6 +467,17 @@ func (s *Server) handleSendInvoice(w http.ResponseWriter, r *http.Request) {
 	sess.lastSend = now
 	s.log.Info("invoice received", "session", sess.ref, "ref", inv.ref, "ordinal", inv.ordinal, "outcome", outcome.Code)
 	s.ok(w, http.StatusAccepted, sendInvoiceResponse{ReferenceNumber: inv.ref})
+}
+
+// takeFacts records what a readable document says of itself: its number
+// and whether it was issued offline.
+func (inv *sessionInvoice) takeFacts(doc *verified, offline bool, received time.Time) {
+	if n := doc.facts.InvoiceNumber; utf8.RuneCountInString(n) <= maxInvoiceNumber {
+		inv.number = n // a longer one is refused (offSchema) and cannot be shown either
+	}
+	if offline || doc.facts.IssueDate < invoice.DateInPoland(received) {
+		inv.mode = "Offline" // declared, or detected: issued before the day it arrived
+	}
 }
 
 // decryptCBC undoes AES-256-CBC with PKCS#7 padding (no IV prefix).
@@ -489,6 +505,11 @@ func decryptCBC(key, iv, ct []byte) ([]byte, error) {
 func (s *Server) handleCloseOnline(w http.ResponseWriter, r *http.Request) {
 	_, sess, ok := s.lockSession(w, r)
 	if !ok {
+		return
+	}
+	if sess.batch != nil {
+		s.mu.Unlock()
+		s.badRequest(w, r, sessionNotFound(sess.ref))
 		return
 	}
 	now := s.now()

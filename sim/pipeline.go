@@ -27,6 +27,7 @@ type reqInfo struct {
 	badUPOHash bool           // an upo-hash fault: x-ms-meta-hash will not match the UPO
 	tamperPart bool           // a part-tamper fault: the export part downloaded is changed
 	dropAfter  bool           // a drop-after fault: handle fully, then drop the connection
+	expired    bool           // an expired fault: the pre-signed URL is answered as expired
 	offSpec    bool           // the answer deviates from the spec on purpose (a fault); skip validating it
 }
 
@@ -68,15 +69,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	started := time.Now()
 	info := &reqInfo{trace: newTraceID()}
 	r = r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, info))
+	if strings.HasPrefix(r.URL.Path, "/storage/") {
+		s.serveStorage(w, r) // part uploads bound their bodies by the declared part size
+		return
+	}
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	}
 	if r.URL.Path == "/v2/_sim" || strings.HasPrefix(r.URL.Path, "/v2/_sim/") {
 		s.simMux.ServeHTTP(w, r)
-		return
-	}
-	if strings.HasPrefix(r.URL.Path, "/storage/") {
-		s.serveStorage(w, r)
 		return
 	}
 
@@ -115,6 +116,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 // handle validates the request and runs the operation's handler.
 func (s *Server) handle(w http.ResponseWriter, r *http.Request, rv *openapi3filter.RequestValidationInput) {
+	if r.Method == http.MethodPost && rv.Route.Path == "/sessions/batch" && s.batchLimits(w, r) {
+		return
+	}
 	if err := openapi3filter.ValidateRequest(r.Context(), rv); err != nil {
 		// A missing bearer token is not malformed input: KSeF answers 401,
 		// so does the simulator, and it is not recorded as a violation.

@@ -102,6 +102,17 @@ type Options struct {
 	// listener with a certificate of the simulator's own CA
 	// (CACertificatePEM); it needs Start.
 	TLS bool
+	// PartUploadTime is a batch session's upload time per declared part,
+	// counted from its opening (default KSeF's 20 minutes): the upload
+	// URLs expire then, and a close after it is 21208.
+	PartUploadTime time.Duration
+	// SpoolDir is where uploaded batch parts and their decrypted archives
+	// wait for processing (a directory made in it, removed by Close;
+	// default the system's temporary directory).
+	SpoolDir string
+	// SkipXSD decides invoices without their XSD validation (every other
+	// check stays): for load and memory tests of many invoices.
+	SkipXSD bool
 
 	// Receiving invoices (invoices.go, exports.go, ratelimits.go).
 	//
@@ -168,11 +179,20 @@ type Server struct {
 	exports     map[string]*export
 	limits      *rateCounter
 
+	background sync.WaitGroup // batch processing
+	stopping   chan struct{}  // closed by Close: background work ends
+	stopOnce   sync.Once
+	spoolMu    sync.Mutex
+	spool      string // the directory of batch parts, once made
+
 	faultMu sync.Mutex
 	faults  []*activeFault
 
 	violMu     sync.Mutex
 	violations []string
+
+	connMu sync.Mutex
+	fresh  map[net.Conn]struct{} // connections without a request yet
 
 	srvMu   sync.Mutex
 	httpSrv *http.Server
@@ -209,6 +229,7 @@ func New(opts Options) (*Server, error) {
 	setDelay(&opts.ProcessingDelay, 200*time.Millisecond)
 	setDelay(&opts.PermanentStorageDelay, time.Second)
 	setDefault(&opts.DownloadURLTTL, time.Hour)
+	setDefault(&opts.PartUploadTime, partUploadTime)
 	if opts.SessionInvoiceLimit <= 0 {
 		opts.SessionInvoiceLimit = defaultInvoiceLimit
 	}
@@ -244,6 +265,7 @@ func New(opts Options) (*Server, error) {
 		exports:     map[string]*export{},
 		limits:      newRateCounter(),
 		storageKey:  randBytes(32),
+		stopping:    make(chan struct{}),
 	}
 	rand.Read(s.jwtKey)
 	if s.tokenKey, s.symKey, err = newKeySet(s.now()); err != nil {
@@ -325,6 +347,8 @@ func (s *Server) routes() error {
 		{"POST", "/sessions/online", s.handleOpenOnline},
 		{"POST", "/sessions/online/{referenceNumber}/invoices", s.handleSendInvoice},
 		{"POST", "/sessions/online/{referenceNumber}/close", s.handleCloseOnline},
+		{"POST", "/sessions/batch", s.handleOpenBatch},
+		{"POST", "/sessions/batch/{referenceNumber}/close", s.handleCloseBatch},
 		{"GET", "/sessions", s.handleSessions},
 		{"GET", "/sessions/{referenceNumber}", s.handleSessionStatus},
 		{"GET", "/sessions/{referenceNumber}/invoices", s.handleSessionInvoices(false)},
@@ -380,6 +404,7 @@ func (s *Server) Start(addr string) error {
 	s.httpSrv = &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		ConnState:         s.trackConn,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.url = "http://" + ln.Addr().String() + "/v2"
@@ -397,6 +422,7 @@ func (s *Server) Start(addr string) error {
 		s.tlsSrv = &http.Server{
 			Handler:           s.Handler(),
 			ReadHeaderTimeout: 10 * time.Second,
+			ConnState:         s.trackConn,
 			ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		}
 		s.tlsURL = "https://" + tlsLn.Addr().String()
@@ -430,11 +456,33 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if srv == nil {
 		return nil
 	}
+	// A connection a client dialled but never sent a request on (its
+	// request was cancelled while the dial went on) would hold Shutdown
+	// for five seconds; nothing is lost by closing it.
+	s.connMu.Lock()
+	for c := range s.fresh {
+		c.Close()
+	}
+	s.connMu.Unlock()
 	var tlsErr error
 	if tlsSrv != nil {
 		tlsErr = tlsSrv.Shutdown(ctx)
 	}
 	return errors.Join(srv.Shutdown(ctx), tlsErr)
+}
+
+// trackConn keeps the connections that have not carried a request yet.
+func (s *Server) trackConn(c net.Conn, st http.ConnState) {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if st == http.StateNew {
+		if s.fresh == nil {
+			s.fresh = map[net.Conn]struct{}{}
+		}
+		s.fresh[c] = struct{}{}
+	} else {
+		delete(s.fresh, c)
+	}
 }
 
 // Close shuts a started server down, giving requests in flight up to five
@@ -451,6 +499,7 @@ func (s *Server) Close() error {
 		s.tlsSrv.Close()
 	}
 	s.srvMu.Unlock()
+	s.closeBatches()
 	if errors.Is(err, context.DeadlineExceeded) {
 		return nil // the remaining connections were closed forcibly
 	}

@@ -73,6 +73,7 @@ type sessionInvoiceStatus struct {
 	KSeFNumber                   string        `json:"ksefNumber,omitempty"`
 	ReferenceNumber              string        `json:"referenceNumber"`
 	InvoiceHash                  string        `json:"invoiceHash"`
+	InvoiceFileName              string        `json:"invoiceFileName,omitempty"`
 	AcquisitionDate              string        `json:"acquisitionDate,omitempty"`
 	InvoicingDate                string        `json:"invoicingDate"`
 	PermanentStorageDate         string        `json:"permanentStorageDate,omitempty"`
@@ -86,7 +87,7 @@ type sessionInvoiceStatus struct {
 func (s *Server) describeInvoice(r *http.Request, sess *onlineSession, inv *sessionInvoice, now time.Time) sessionInvoiceStatus {
 	out := sessionInvoiceStatus{
 		OrdinalNumber: inv.ordinal, InvoiceNumber: inv.number, ReferenceNumber: inv.ref, InvoiceHash: inv.hash,
-		InvoicingDate: ksefTime(inv.received), Status: inv.statusAt(now),
+		InvoiceFileName: inv.fileName, InvoicingDate: ksefTime(inv.received), Status: inv.statusAt(now),
 	}
 	if inv.number != "" {
 		out.InvoicingMode = inv.mode
@@ -257,13 +258,10 @@ func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if q.Get("sessionType") != "Online" {
-		s.ok(w, http.StatusOK, out) // no batch sessions are simulated yet
-		return
-	}
+	batch := q.Get("sessionType") == "Batch"
 	var list []*onlineSession
 	for _, sess := range s.sessions {
-		if sess.context != op.context || !seeAll && sess.opener.subject != op.subject ||
+		if (sess.batch != nil) != batch || sess.context != op.context || !seeAll && sess.opener.subject != op.subject ||
 			wantRef != "" && sess.ref != wantRef || from != nil && !laterThan(sess, *from) {
 			continue
 		}

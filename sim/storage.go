@@ -65,8 +65,17 @@ func storageError(w http.ResponseWriter, status int, code, msg string) {
 	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>%s</Code><Message>%s</Message></Error>", code, msg)
 }
 
-// serveStorage answers GET /storage/{session}/{kind}/{name}.xml.
+// serveStorage answers GET /storage/{session}/{kind}/{name}.xml, and the
+// part uploads (PUT /storage/batch/…, batchupload.go).
 func (s *Server) serveStorage(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/storage/batch/") {
+		if r.Method != http.MethodPut {
+			storageError(w, http.StatusMethodNotAllowed, "UnsupportedHttpVerb", "The resource doesn't support the specified HTTP verb (KSeF's partUploadRequests name PUT).")
+			return
+		}
+		s.serveUpload(w, r)
+		return
+	}
 	if r.Header.Get("Authorization") != "" {
 		// Never the token itself: only that one was sent.
 		s.recordViolation("client bug", r.Method, r.URL.Path, []string{"a pre-signed URL was requested with an Authorization header; send no bearer token to storage URLs"})

@@ -9,6 +9,7 @@ module.exports = {
   Client: api.Client,
   SavedTokens: api.SavedTokens,
   GeneratedToken: api.GeneratedToken,
+  SavedBatchState: api.SavedBatchState,
   SavedSession: api.SavedSession,
   OnlineSession: api.OnlineSession,
   SyncState: receive.SyncState,

@@ -446,6 +446,67 @@ export declare class Invoices {
   syncAll(options: SyncOptions & { state: string }): Promise<{ delivered: number; windows: object[]; caughtUp: boolean; documents: object[] }>;
 }
 
+/** A batch's documents: a directory (its *.xml files), paths, or small inputs given whole. */
+export type BatchFiles = string | string[] | { name: string; data: Uint8Array | string }[];
+
+export interface BatchRunOptions extends CallOptions {
+  /** wait for KSeF's processing (default true); false returns once the session is closed */
+  wait?: boolean;
+  /** download the session UPO (default true) */
+  upo?: boolean;
+  /** keep the batch's state (SECRET) in this file after every step, for resume() after a crash */
+  statePath?: string;
+  uploadConcurrency?: number;
+  /** bounds the wait for processing only */
+  timeoutMs?: number;
+}
+
+export interface BatchSendOptions extends BatchRunOptions {
+  formCode?: 'FA (3)' | 'FA (2)' | 'FA_RR (1)' | (string & {});
+  compression?: 'Zip' | 'TarGz';
+  level?: number;
+  store?: boolean;
+  /** plaintext bytes per part, at most 100 000 000 */
+  partSize?: number;
+  /** leave documents failing the local checks out (default: one stops the batch before anything is sent) */
+  skipInvalid?: boolean;
+  offlineMode?: boolean;
+}
+
+export interface BatchDocumentResult {
+  index: number;
+  name: string;
+  /** the invoice is in KSeF under ksefNumber (for a duplicate: the original's) */
+  ok: boolean;
+  ksefNumber?: string;
+  outcome: Outcome | 'notSent' | 'notInBatch';
+  result?: InvoiceResult;
+  error?: { code: string; message: string; field?: string; findings?: string[] };
+}
+
+/** The outcome of a batch (docs/ops.md, batch.send). */
+export interface BatchReport extends SessionResult {
+  packing: { compression: string; level: number; partSize: number };
+  archive: { size: number; sha256: string };
+  parts: { ordinalNumber: number; size: number; uploaded: boolean; attempts?: number }[];
+  documents: BatchDocumentResult[];
+}
+
+/** A batch's state (SECRET); util.inspect hides it, toJSON keeps it. */
+export declare class SavedBatchState {
+  private constructor();
+  readonly referenceNumber: string;
+  toJSON(): object;
+}
+
+export declare class Batch {
+  /** One batch session: check, pack, encrypt, upload, close, wait (progress events come with the core's stream support). */
+  send(files: BatchFiles, options?: BatchSendOptions): Promise<BatchReport>;
+  /** Go on with an interrupted batch: only the missing parts are uploaded. */
+  resume(files: BatchFiles, options?: BatchRunOptions & { state?: SavedBatchState | string | object; referenceNumber?: string }): Promise<BatchReport>;
+  exportState(referenceNumber: string, options?: CallOptions): Promise<SavedBatchState>;
+}
+
 export declare class Client {
   private constructor(config: ClientOptions);
   static create(options: ClientOptions): Promise<Client>;
@@ -455,6 +516,7 @@ export declare class Client {
   readonly tokens: Tokens;
   readonly sessions: Sessions;
   readonly invoices: Invoices;
+  readonly batch: Batch;
   /** Open an online session: `await using s = await client.onlineSession()` closes it at the end of the block. */
   onlineSession(options?: { formCode?: FormCode['systemCode'] } & CallOptions): Promise<OnlineSession>;
   readonly environment: Environment | undefined;

@@ -6,7 +6,8 @@ const require = createRequire(import.meta.url);
 const k = require('./index.cjs');
 
 export const {
-  Client, SavedTokens, GeneratedToken, SavedSession, OnlineSession, SyncState, xades, certs, version, inflight, call, setBackend, getBackend,
+  Client, SavedTokens, GeneratedToken, SavedSession, OnlineSession, SavedBatchState, SyncState, xades, certs, version, inflight, call,
+  setBackend, getBackend,
 } = k;
 // The exception classes, one per error code of the core.
 // BEGIN GENERATED exports by `make errors` from core/errs/table.go; do not edit

@@ -10,6 +10,7 @@
 //
 //	ksef-demo --base-url http://127.0.0.1:PORT/v2   # simulator: creates the test subjects and KSeF tokens first
 //	KSEF_ENV=test KSEF_NIP=… KSEF_TOKEN=… ksef-demo  # the real TEST environment
+//	KSEF_NIP=… KSEF_TOKEN=… ksef-demo --base-url … --batch 200  # a batch session of 200 generated invoices
 //
 // Tokens are never printed; only their validity.
 package main
@@ -42,7 +43,15 @@ func main() {
 	baseURL := flag.String("base-url", "", "simulator (or proxy) API base URL including /v2")
 	verbose := flag.Bool("v", false, "log retries, refreshes and warnings to stderr")
 	buyerOut := flag.String("buyer-out", "", "simulator: write the NIP and KSeF token of the invoice's buyer (a second test subject) as JSON to this file, for the demo's sync")
+	batchOf := flag.Int("batch", 0, "instead: send this many generated invoices in one batch session (context from KSEF_NIP, KSEF_TOKEN)")
 	flag.Parse()
+	if *batchOf > 0 {
+		if err := runBatch(os.Stdout, *baseURL, *batchOf); err != nil {
+			fmt.Fprintln(os.Stderr, "ksef-demo:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(os.Stdout, *baseURL, *verbose, *buyerOut); err != nil {
 		fmt.Fprintln(os.Stderr, "ksef-demo:", err)
 		os.Exit(1)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"io"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/ksefkit/ksefkit/core/env"
 	"github.com/ksefkit/ksefkit/core/errs"
@@ -86,4 +88,52 @@ func (c *Client) resolve(raw string) (string, error) {
 		return "", errs.Wrap(errs.Internal, err, "base URL")
 	}
 	return base.ResolveReference(u).String(), nil
+}
+
+// PresignedUpload sends one body to a pre-signed storage URL (a batch
+// part) with exactly the method and headers KSeF named, no Authorization
+// header and no KSeF error format; only 201 Created is success — a 200
+// is typically a web application firewall's HTML page, a 403 the storage
+// refusing an expired URL. It makes one attempt, bounded by timeout: the
+// caller retries, and body is opened afresh for every attempt.
+func (c *Client) PresignedUpload(ctx context.Context, up PartUploadRequest, body func() (io.ReadCloser, error), size int64, timeout time.Duration) error {
+	const route = "PUT {partUploadRequests[].url}"
+	method := strings.ToUpper(up.Method)
+	if method != "PUT" && method != "POST" {
+		return errs.New(errs.Protocol, "%s: KSeF asked for the upload method %q; only PUT and POST are followed", route, up.Method)
+	}
+	u, err := c.resolve(up.URL)
+	if err != nil {
+		return err
+	}
+	h := transport.Header{}
+	for k, v := range up.Headers {
+		h.Set(k, v)
+	}
+	if c.UserAgent != "" && h.Get("User-Agent") == "" {
+		h.Set("User-Agent", c.UserAgent)
+	}
+	once := *c.Sender
+	once.Policy.MaxAttempts, once.Policy.AttemptTimeout, once.Policy.TotalTimeout = 1, timeout, timeout
+	resp, err := once.Send(ctx, &transport.Request{
+		Method: method, URL: u, Header: h, Route: route, Idempotent: true, BodyFunc: body, ContentLength: size,
+	})
+	if err != nil {
+		return err
+	}
+	if resp.Status == 201 {
+		return nil
+	}
+	why := ""
+	switch {
+	case resp.Status == 200:
+		why = "; only 201 Created means the storage kept the part (a 200 with a page usually comes from a web application firewall in front of it)"
+	case resp.Status == 403:
+		why = "; the storage refuses the pre-signed URL: it expired (a batch's upload time is 20 minutes per part from opening) or was altered"
+	}
+	// ksef.api whatever the status: a storage 403 is an expired or altered
+	// URL, not the client's authentication or permissions.
+	e := errs.New(errs.API, "%s: the pre-signed upload URL answered HTTP %d (%s, %d bytes)%s", route, resp.Status, contentType(resp), len(resp.Body), why)
+	e.HTTPStatus = resp.Status
+	return e
 }

@@ -349,3 +349,74 @@ type UPOSelector struct {
 	KSeFNumber             string
 	UPOReferenceNumber     string
 }
+
+// BatchFilePart declares one encrypted part of a batch archive.
+type BatchFilePart struct {
+	OrdinalNumber int    `json:"ordinalNumber"`
+	FileSize      int64  `json:"fileSize"`
+	FileHash      string `json:"fileHash"`
+}
+
+// BatchFile declares a batch archive: the plaintext archive's size and
+// hash, its format, and its encrypted parts.
+type BatchFile struct {
+	FileSize        int64           `json:"fileSize"`
+	FileHash        string          `json:"fileHash"`
+	CompressionType string          `json:"compressionType,omitempty"`
+	FileParts       []BatchFilePart `json:"fileParts"`
+}
+
+// OpenBatchSessionRequest is the body of POST /sessions/batch.
+type OpenBatchSessionRequest struct {
+	FormCode    FormCode       `json:"formCode"`
+	BatchFile   BatchFile      `json:"batchFile"`
+	Encryption  EncryptionInfo `json:"encryption"`
+	OfflineMode bool           `json:"offlineMode"`
+}
+
+// PartUploadRequest tells how to upload one part: exactly this method, URL
+// and headers (and no Authorization header: the URL is the credential).
+type PartUploadRequest struct {
+	OrdinalNumber int               `json:"ordinalNumber"`
+	Method        string            `json:"method"`
+	URL           string            `json:"url"`
+	Headers       map[string]string `json:"headers"`
+}
+
+// OpenBatchSessionResponse answers POST /sessions/batch.
+type OpenBatchSessionResponse struct {
+	ReferenceNumber    string              `json:"referenceNumber"`
+	PartUploadRequests []PartUploadRequest `json:"partUploadRequests"`
+}
+
+func (r *OpenBatchSessionResponse) validate() error {
+	if r.ReferenceNumber == "" || len(r.PartUploadRequests) == 0 {
+		return fmt.Errorf("referenceNumber or partUploadRequests missing")
+	}
+	for i, p := range r.PartUploadRequests {
+		if p.OrdinalNumber < 1 || p.Method == "" || p.URL == "" {
+			return fmt.Errorf("partUploadRequests[%d]: ordinalNumber, method or url missing", i)
+		}
+	}
+	return nil
+}
+
+// OpenBatchSession calls POST /sessions/batch. Marked safe to repeat: a
+// second session opened because an answer was lost processes nothing —
+// its parts are never uploaded nor is it closed — and KSeF cancels it
+// when its upload time runs out.
+func (c *Client) OpenBatchSession(ctx context.Context, accessToken string, req *OpenBatchSessionRequest) (*OpenBatchSessionResponse, error) {
+	var out OpenBatchSessionResponse
+	_, err := c.Do(ctx, Call{Method: "POST", Path: "/sessions/batch", Route: "POST /sessions/batch", Bearer: accessToken, JSON: req, Idempotent: true}, &out)
+	return &out, err
+}
+
+// CloseBatchSession calls POST /sessions/batch/{ref}/close, which starts
+// the processing of the uploaded parts.
+func (c *Client) CloseBatchSession(ctx context.Context, accessToken, sessionRef string) error {
+	_, err := c.Do(ctx, Call{
+		Method: "POST", Path: "/sessions/batch/" + PathEscape(sessionRef) + "/close",
+		Route: "POST /sessions/batch/{referenceNumber}/close", Bearer: accessToken,
+	}, nil)
+	return err
+}

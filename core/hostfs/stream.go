@@ -113,3 +113,12 @@ func (local) List(_ context.Context, dir string) ([]string, error) {
 	slices.Sort(out)
 	return out, nil
 }
+
+// IsLocal reports whether ctx's files are the operating system's own (no
+// host streams or reads them), where a file can be replaced atomically by
+// renaming a new one over it.
+func IsLocal(ctx context.Context) bool {
+	s, ok := streamer(ctx)
+	_, local := s.(local)
+	return ok && local
+}

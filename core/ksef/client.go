@@ -12,6 +12,7 @@ import (
 
 	"github.com/ksefkit/ksefkit/core/api"
 	"github.com/ksefkit/ksefkit/core/auth"
+	"github.com/ksefkit/ksefkit/core/batch"
 	"github.com/ksefkit/ksefkit/core/env"
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/export"
@@ -82,6 +83,7 @@ type Client struct {
 	receive *receive.Receiver
 	exports *export.Exports
 	syncer  *hwm.Syncer
+	batches *batch.Batches
 	logger  *slog.Logger
 }
 
@@ -135,6 +137,9 @@ func New(cfg Config) (*Client, error) {
 		TempDir: cfg.TempDir, Logger: logger,
 	})
 	c.syncer = hwm.New(hwm.Config{Exports: c.exports, Clock: clock, Context: func() string { return c.authContext().String() }, Logger: logger})
+	c.batches = batch.New(batch.Config{
+		API: a, Keys: keys, AccessToken: c.AccessToken, Context: c.authContext, Clock: clock, Sessions: c.online, Logger: logger,
+	})
 	return c, nil
 }
 
@@ -168,6 +173,16 @@ func (c *Client) rateLimits(ctx context.Context) (map[string]ratelimit.Limits, e
 		return nil, err
 	}
 	return ratelimit.FromAPI(r), nil
+}
+
+// Batches gives the client's batch sessions: begin, upload, close, wait,
+// export and resume their states (package batch).
+func (c *Client) Batches() *batch.Batches { return c.batches }
+
+// SendBatch sends documents in one batch session and waits for every
+// document's KSeF number (or typed failure) and the session UPO.
+func (c *Client) SendBatch(ctx context.Context, src batch.Source, o batch.Options) (*batch.Report, error) {
+	return c.batches.Send(ctx, src, o)
 }
 
 // Online gives the client's online sessions: open, send, close, wait,

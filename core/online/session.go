@@ -168,6 +168,10 @@ func (s *Session) post(ctx context.Context, req *api.SendInvoiceRequest) (string
 	return resp.ReferenceNumber, nil
 }
 
+// OutcomeUnknown is outcomeUnknown for the other workflows (batch
+// sessions), which resolve lost answers the same way.
+func OutcomeUnknown(err error) bool { return outcomeUnknown(err) }
+
 // outcomeUnknown reports a failure after which KSeF may or may not have
 // the request: no HTTP answer, or a 5xx (a gateway may answer after the
 // service accepted it). 4xx answers are KSeF's decision, never retried here.

@@ -209,6 +209,9 @@ func (m *Sessions) Status(ctx context.Context, ref string) (*api.SessionStatus, 
 	return st, withRef(err, ref)
 }
 
+// WithReference is withRef for the other workflows (batch sessions).
+func WithReference(err error, ref string) error { return withRef(err, ref) }
+
 // withRef adds the session reference to a KSeF error that lacks one.
 func withRef(err error, ref string) error {
 	if err == nil {
@@ -220,6 +223,10 @@ func withRef(err error, ref string) error {
 	}
 	return e
 }
+
+// CheckReference is checkRef for the other workflows (batch sessions):
+// one rule for what may go into a URL as a reference number.
+func CheckReference(field, ref string) error { return checkRef(field, ref) }
 
 // checkRef rejects what cannot be a KSeF reference number before it goes
 // into a URL. KSeF's docs ask clients to treat references as opaque, so

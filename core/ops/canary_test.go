@@ -44,14 +44,27 @@ import (
 // exportsSecrets lists the operations whose envelope carries secrets on
 // purpose (docs/ops.md marks their fields secret): the saved tokens, the
 // saved online session with its AES key.
-var exportsSecrets = map[string]bool{"auth.tokens.export": true, "sessions.online.export": true, "tokens.generate": true}
+var exportsSecrets = map[string]bool{"auth.tokens.export": true, "sessions.online.export": true, "tokens.generate": true,
+	"batch.state.export": true}
 
 const plainCanary = "20251010-EC-CANARY0001-PLAIN00001-AB|nip-5265877635|plaincanary0123456789abcdef"
 
 type inProcessDoer struct{ h http.Handler }
 
 func (d inProcessDoer) Do(ctx context.Context, r *transport.Request) (*transport.Response, error) {
-	req := httptest.NewRequestWithContext(ctx, r.Method, r.URL, bytes.NewReader(r.Body))
+	var in io.Reader = bytes.NewReader(r.Body)
+	if r.BodyFunc != nil { // a streamed body (batch parts)
+		rc, err := r.BodyFunc()
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		in = rc
+	}
+	req := httptest.NewRequestWithContext(ctx, r.Method, r.URL, in)
+	if r.BodyFunc != nil {
+		req.ContentLength = r.ContentLength
+	}
 	req.RemoteAddr = "127.0.0.1:50000"
 	for k, v := range r.Header {
 		req.Header[k] = v
@@ -444,6 +457,32 @@ func TestCanarySecretsNeverLeave(t *testing.T) {
 		}
 	}
 
+	// A batch session: its key and pre-signed upload URLs, learnt from its
+	// exported state, are canaries from then on — and the batch is resumed
+	// (closed already: nothing to upload) with that state.
+	sentBatch := r.call(xadesClient, "batch.send", map[string]any{"documents": []map[string]any{{"name": "CANARY-4.xml", "xml": mustInvoice(t, nip, "CANARY/4")}}})
+	var batchRef struct {
+		ReferenceNumber string `json:"referenceNumber"`
+	}
+	if !sentBatch.OK || json.Unmarshal(sentBatch.Result, &batchRef) != nil {
+		t.Fatalf("batch.send: %+v", sentBatch.Error)
+	}
+	batchState := r.call(xadesClient, "batch.state.export", map[string]any{"referenceNumber": batchRef.ReferenceNumber})
+	var savedBatch struct {
+		Key  []byte   `json:"key"`
+		URLs []string `json:"uploadUrls"`
+	}
+	if err := json.Unmarshal(batchState.Result, &savedBatch); err != nil || len(savedBatch.Key) != 32 || len(savedBatch.URLs) != 1 {
+		t.Fatalf("batch.state.export: %v %s", err, batchState.Result)
+	}
+	r.addSecret(base64.StdEncoding.EncodeToString(savedBatch.Key), fmt.Sprintf("%x", savedBatch.Key), savedBatch.URLs[0])
+	r.carried["batch.state.export"] = true
+	var stateIn any
+	_ = json.Unmarshal(batchState.Result, &stateIn)
+	if env := r.call(xadesClient, "batch.resume", map[string]any{"state": stateIn, "documents": []map[string]any{{"name": "CANARY-4.xml", "xml": mustInvoice(t, nip, "CANARY/4")}}}); !env.OK {
+		t.Errorf("batch.resume of a closed batch: %+v", env.Error)
+	}
+
 	// 3. The parity vectors (the golden key is a canary as well).
 	for _, pc := range parityCases(t) {
 		var in any
@@ -481,8 +520,8 @@ func TestCanarySecretsNeverLeave(t *testing.T) {
 		carried = append(carried, op)
 	}
 	sort.Strings(carried)
-	if fmt.Sprint(carried) != "[auth.tokens.export sessions.online.export]" {
-		t.Errorf("operations whose envelope carried a secret: %v; only the two exports may, and both must", carried)
+	if fmt.Sprint(carried) != "[auth.tokens.export batch.state.export sessions.online.export]" {
+		t.Errorf("operations whose envelope carried a secret: %v; only the three exports may, and all must", carried)
 	}
 	for _, k := range knownEchoes(t) {
 		if !r.echoes[k.Message] {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ksefkit/ksefkit/core/ksef"
@@ -76,7 +77,38 @@ func parityCases(t *testing.T) []parityCase {
 		{Name: "error: unknown op", Op: "no.such.op", Input: raw(map[string]any{})},
 		{Name: "error: empty op", Op: "", Input: raw(map[string]any{})},
 		{Name: "error: unknown field", Op: "env.list", Input: raw(map[string]any{"bogus": 1})},
-	}, append(append(invoiceParityCases(t), sessionCases(raw)...), receiveCases(raw)...)...)
+	}, append(invoiceParityCases(t), append(append(sessionCases(raw), batchCases(raw)...), receiveCases(raw)...)...)...)
+}
+
+// batchCases are batch inputs refused before any request: KSeF's limits,
+// names a flat archive cannot hold, a document failing its checks.
+func batchCases(raw func(any) json.RawMessage) []parityCase {
+	client := raw(map[string]any{"baseUrl": "http://127.0.0.1:9/v2", "environment": "test", "maxAttempts": 1})
+	doc := func(name, xml string) map[string]any {
+		return map[string]any{"name": name, "xml": base64.StdEncoding.EncodeToString([]byte(xml))}
+	}
+	one := []map[string]any{doc("a.xml", "<Faktura/>")}
+	send := func(name string, in map[string]any) parityCase {
+		return parityCase{Name: "error: batch " + name, Op: "batch.send", Client: client, Input: raw(in)}
+	}
+	return []parityCase{
+		send("part over 100 MB", map[string]any{"documents": one, "partSize": 100_000_001}),
+		send("negative part size", map[string]any{"documents": one, "partSize": -5}),
+		send("unknown compression", map[string]any{"documents": one, "compression": "Rar"}),
+		send("Deflate level 10", map[string]any{"documents": one, "level": 10}),
+		send("PEF form code", map[string]any{"documents": one, "formCode": "PEF (3)"}),
+		send("dir and paths", map[string]any{"dir": "/nonexistent", "paths": []string{"a.xml"}}),
+		send("no documents", map[string]any{}),
+		send("names differing in case", map[string]any{"documents": []map[string]any{doc("FV-1.xml", "<a/>"), doc("fv-1.XML", "<a/>")}}),
+		send("path in a name", map[string]any{"documents": []map[string]any{doc("../FV-1.xml", "<a/>")}}),
+		send("name too long", map[string]any{"documents": []map[string]any{doc(strings.Repeat("f", 129), "<a/>")}}),
+		send("invalid document stops it", map[string]any{"documents": []map[string]any{doc("bad.xml", "not an invoice")}}),
+		{Name: "error: batch.state.export of an unknown batch", Op: "batch.state.export", Client: client,
+			Input: raw(map[string]any{"referenceNumber": "20261201-SB-0A1B2C3D4E-5F6A7B8C9D-E0"})},
+		{Name: "error: batch.resume without a state", Op: "batch.resume", Client: client, Input: raw(map[string]any{"documents": one})},
+		{Name: "error: batch.resume of a state of another version", Op: "batch.resume", Client: client,
+			Input: raw(map[string]any{"documents": one, "state": map[string]any{"version": 9, "referenceNumber": "20261201-SB-0A1B2C3D4E-5F6A7B8C9D-E0"}})},
+	}
 }
 
 // sessionCases are the session operations that answer without the

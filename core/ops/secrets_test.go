@@ -2,6 +2,7 @@ package ops
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rand"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/ksefkit/ksefkit/core/api"
 	"github.com/ksefkit/ksefkit/core/auth"
+	"github.com/ksefkit/ksefkit/core/batch"
 	"github.com/ksefkit/ksefkit/core/certs"
 	"github.com/ksefkit/ksefkit/core/export"
 	"github.com/ksefkit/ksefkit/core/ids"
@@ -164,7 +166,7 @@ func secretName(name string) bool {
 // (operation results: the exported tokens, a generated key): they are held
 // to every printed form, not to json.Marshal.
 var jsonIsPurpose = map[string]bool{"ops.SavedTokens": true, "ops.GenerateResult": true, "ops.SavedOnlineSession": true,
-	"ops.TokensGenerateResult": true, "ops.ProfileInput": true}
+	"ops.TokensGenerateResult": true, "ops.ProfileInput": true, "batch.SavedState": true, "ops.BatchResumeInput": true}
 
 // checked builds, for every type the scan below finds, a value of it
 // holding canaries. Types with exported fields are filled by reflection;
@@ -242,7 +244,41 @@ func checked(t *testing.T, k *canaryKey) map[string]any {
 	}
 	out["export.State"] = ex.State()
 	out["export.Export"] = ex
+	for name, v := range batchHolders(t, k, sessions) {
+		out[name] = v
+	}
 	return out
+}
+
+// batchHolders are a batch's state (the session key and the pre-signed
+// upload URLs, each a credential), its exported form, and what holds them.
+func batchHolders(t *testing.T, k *canaryKey, sessions *online.Sessions) map[string]any {
+	t.Helper()
+	sha := base64.StdEncoding.EncodeToString(make([]byte, 32))
+	// One stored document "a.xml" of 10 bytes: a ZIP of 118 bytes (local
+	// header 35 + 10, central directory 51, end record 22), one part.
+	st := batch.State{
+		Record: batch.Record{
+			Version: batch.StateVersion, ReferenceNumber: "20261201-SB-0A1B2C3D4E-5F6A7B8C9D-E0", FormCode: invoice.FA3,
+			UploadDeadline: time.Now().Add(time.Hour), IV: make([]byte, symkey.IVSize),
+			Packing:   batch.Packing{Compression: batch.Zip, Level: 0, PartSize: 1000},
+			Archive:   batch.Digest{Size: 118, SHA256: sha},
+			Parts:     []batch.Part{{OrdinalNumber: 1, Size: 128, SHA256: sha, Method: "PUT"}},
+			Documents: []batch.DocumentRecord{{Name: "a.xml", Size: 10, SHA256: sha, Packed: 10}},
+		},
+		Key: secret.NewBytes(k.aes), URLs: []secret.String{secret.NewString("https://storage.example/part/1?sig=" + canaryToken)},
+	}
+	batches := batch.New(batch.Config{Sessions: sessions})
+	b, err := batches.Resume(context.Background(), st, batch.Documents(batch.Bytes("a.xml", make([]byte, 10))), batch.UploadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := st.Export()
+	return map[string]any{
+		"batch.State": st, "batch.SavedState": *saved, "batch.Batch": b, "batch.Batches": batches,
+		"batch.Config":         batch.Config{Sessions: sessions, AccessToken: func(context.Context) (string, error) { return canaryToken, nil }},
+		"ops.BatchResumeInput": BatchResumeInput{State: saved},
+	}
 }
 
 func http2Header(tok string) transport.Header {

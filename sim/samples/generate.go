@@ -3,7 +3,9 @@ package samples
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strconv"
+	"strings"
 
 	"github.com/ksefkit/ksefkit/core/errs"
 	"github.com/ksefkit/ksefkit/core/invoice"
@@ -127,3 +129,22 @@ func amount(b []byte) (int64, error) {
 	f, err := strconv.ParseInt((string(frac) + "00")[:2], 10, 64)
 	return w*100 + f, err
 }
+
+// Reader reads the i-th invoice without building it — for tests that
+// stream gigabytes of invoices and must not measure their own copies.
+func (g *Generator) Reader(i int) *InvoiceReader {
+	mid := "-" + strconv.Itoa(i)
+	return &InvoiceReader{
+		Reader: io.MultiReader(bytes.NewReader(g.head), strings.NewReader(g.prefix), strings.NewReader(mid), bytes.NewReader(g.tail)),
+		n:      len(g.head) + len(g.prefix) + len(mid) + len(g.tail),
+	}
+}
+
+// InvoiceReader is one generated invoice being read.
+type InvoiceReader struct {
+	io.Reader
+	n int
+}
+
+// Len is the invoice's size in bytes.
+func (r *InvoiceReader) Len() int { return r.n }

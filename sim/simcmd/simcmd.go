@@ -94,6 +94,9 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs.DurationVar(&c.Opts.DownloadURLTTL, "download-url-ttl", time.Hour, "lifetime of pre-signed download URLs")
 	fs.BoolVar(&c.Opts.TLS, "tls", false, "serve pre-signed download URLs over https with a certificate of the simulator's own CA")
 	fs.StringVar(&c.CAOut, "ca-out", "", "with --tls, write the simulator's CA certificate (PEM) to `PATH` for clients to trust")
+	fs.DurationVar(&c.Opts.PartUploadTime, "part-upload-time", 20*time.Minute, "a batch session's upload time per declared part, from its opening (upload URLs expire, close answers 21208)")
+	fs.StringVar(&c.Opts.SpoolDir, "spool-dir", "", "`directory` for uploaded batch parts while they wait for processing (default: the system's temporary directory)")
+	fs.BoolVar(&c.Opts.SkipXSD, "skip-xsd", false, "decide invoices without XSD validation (every other check stays): for load tests")
 	c.receiveFlags(fs)
 	return fs
 }
@@ -131,6 +134,8 @@ func (c *Config) Check(args []string) error {
 		return fmt.Errorf("--session-invoice-limit must be positive")
 	case c.Opts.UPOPageSize < 1 || c.Opts.UPOPageSize > 10000:
 		return fmt.Errorf("--upo-page-size must be 1 to 10000")
+	case c.Opts.PartUploadTime <= 0:
+		return fmt.Errorf("--part-upload-time must be positive")
 	}
 	// Zero would mean "the default" to sim.Options; on the command line it
 	// means none.

@@ -148,6 +148,51 @@ class Auth {
   [inspect.custom]() { return 'Auth {}'; }
 }
 
+// batchSource names a batch's documents the way batch.send takes them: a
+// directory (a string), paths (strings), or { name, data } for small inputs.
+function batchSource(files) {
+  if (typeof files === 'string') return { dir: files };
+  if (!Array.isArray(files)) throw new InputError({ field: 'files', message: 'files must be a directory, an array of paths or an array of { name, data }' });
+  if (files.every((f) => typeof f === 'string')) return { paths: files };
+  return { documents: files.map(({ name, data }, i) => ({ name, xml: b64(data, `files[${i}].data`) })) };
+}
+
+function batchRun({ wait = true, upo = true, statePath, uploadConcurrency, timeoutMs }) {
+  return compact({ noWait: wait ? undefined : true, noUpo: upo ? undefined : true, statePath, uploadConcurrency, timeoutMs });
+}
+
+// SavedBatchState is a batch's state (secrets: the session key, the upload
+// URLs). JSON.stringify gives the text to store; util.inspect hides it.
+class SavedBatchState {
+  #raw;
+  constructor(raw) {
+    this.#raw = raw;
+    this.referenceNumber = raw.referenceNumber;
+  }
+  toJSON() { return this.#raw; }
+  [inspect.custom]() { return `SavedBatchState { referenceNumber: '${this.referenceNumber}', state: <redacted> }`; }
+}
+
+class Batch {
+  #c;
+  constructor(c) { this.#c = c; }
+  // send runs batch.send: files is a directory, paths, or { name, data }.
+  send(files, { signal, formCode, compression, level, store, partSize, skipInvalid, offlineMode, ...run } = {}) {
+    const input = { ...batchSource(files), ...compact({ formCode, compression, level, store, partSize, skipInvalid, offlineMode }), ...batchRun(run) };
+    return this.#c.call('batch.send', input, { signal });
+  }
+  // resume runs batch.resume: the documents again, and the state (a
+  // SavedBatchState, its JSON), statePath or referenceNumber.
+  resume(files, { signal, state, referenceNumber, ...run } = {}) {
+    const raw = state instanceof SavedBatchState ? state.toJSON() : typeof state === 'string' ? JSON.parse(state) : state;
+    return this.#c.call('batch.resume', { ...batchSource(files), ...compact({ state: raw, referenceNumber }), ...batchRun(run) }, { signal });
+  }
+  async exportState(referenceNumber, { signal } = {}) {
+    return new SavedBatchState(await this.#c.call('batch.state.export', { referenceNumber }, { signal }));
+  }
+  [inspect.custom]() { return 'Batch {}'; }
+}
+
 class Client {
   #config;
   #backend; // 'wasm' | 'native', fixed at create
@@ -164,6 +209,7 @@ class Client {
     this.tokens = new Tokens(this);
     this.sessions = new Sessions(this, (op, text, opts) => this[CALL_TEXT](op, text, opts));
     this.invoices = new Invoices(this);
+    this.batch = new Batch(this);
   }
 
   // onlineSession opens an online session (FA (3) unless formCode says
@@ -287,6 +333,7 @@ function version({ backend: name } = {}) {
 function inflight({ backend: name } = {}) { return backend(name).inflight(); }
 
 module.exports = {
-  Client, SavedTokens, GeneratedToken, SavedSession, OnlineSession, xades, certs, version, inflight, setBackend, getBackend,
+  Client, SavedTokens, GeneratedToken, SavedSession, OnlineSession, SavedBatchState, xades, certs, version, inflight,
+  setBackend, getBackend,
   call: (op, input, opts = {}) => (opts.client ? opts.client.call(op, input, opts) : call(op, input, opts)),
 };

@@ -45,6 +45,12 @@ export async function startSim(args = []) {
     token: seed.token,
     addFaults: (faults) => control('POST', '/faults', { faults }),
     clearFaults: () => control('DELETE', '/faults'),
+    // sample is a sample invoice with the values filled in ({ sellerNip, number, … }).
+    async sample(name, fill = {}) {
+      const res = await fetch(`${url}/_sim/samples/${name}?${new URLSearchParams(fill)}`);
+      if (!res.ok) throw new Error(`ksef-sim sample ${name}: ${res.status}`);
+      return Buffer.from(await res.arrayBuffer());
+    },
     async close() {
       lines.close();
       proc.kill();

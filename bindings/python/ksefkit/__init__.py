@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from . import _backend, certs, xades
+from .batch import BatchDocument, BatchReport, SavedBatchState
 from ._backend import use_backend
 from ._native import library_path
 from ._types import (AuthInfo, AuthResult, AuthSession, CertificateInfo, Context, GeneratedToken, KsefToken,
@@ -62,7 +63,7 @@ __all__ = [
     "Client", "Environment", "version", "call", "certs", "xades", "library_path", "backend", "use_backend",
     "AuthInfo", "AuthResult", "AuthSession", "CertificateInfo", "Context", "Revoked", "SessionsPage",
     "SignedXml", "TestCertificate", "VersionInfo", "PendingSignature", "SavedTokens",
-    "GeneratedToken", "KsefToken", "TokensPage", "ForkError", "ExceptionDetail",
+    "GeneratedToken", "KsefToken", "TokensPage", "BatchReport", "BatchDocument", "SavedBatchState", "ForkError", "ExceptionDetail",
     "OnlineSession", "SavedSession", "SentInvoice", "InvoiceResult", "DocumentResult", "SessionResult",
     "SendReport", "Status", "Upo",
     "InvoiceMetadata", "DownloadedInvoice", "MetadataPage", "ExportResult", "ExportedInvoice", "SyncedInvoice",

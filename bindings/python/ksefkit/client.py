@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # for mypy only: the package needs nothing at run time
 from . import _backend
 from ._files import Source, b64
 from ._types import AuthInfo, AuthResult, AuthSession, Revoked, SavedTokens, SessionsPage, build
+from .batch import Batch
 from .errors import InvalidHandleError
 from .sessions import Invoices, OnlineSession, Sessions
 from .tokens import Tokens
@@ -161,6 +162,7 @@ class Client:
         self.tokens = Tokens(self)
         self.sessions = Sessions(self)
         self.invoices = Invoices(self)
+        self.batch = Batch(self)
 
     @classmethod
     def from_profile(cls, name: Optional[str] = None, *, config: Optional[str] = None,

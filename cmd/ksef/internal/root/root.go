@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/authcmd"
+	"github.com/ksefkit/ksefkit/cmd/ksef/internal/batchcmd"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/certscmd"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/cmdutil"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/configcmd"
@@ -63,6 +64,7 @@ Exit codes: 0 ok, 1 KSeF refused or failed, 2 usage or input, 3 authentication,
 		{"ksef", sessionscmd.NewCmd(f)},
 		{"ksef", invoicescmd.NewCmd(f)},
 		{"ksef", tokenscmd.NewCmd(f)},
+		{"ksef", batchcmd.NewCmd(f)},
 		{"ksef", limitscmd.NewCmd(f)},
 		{"ksef", testdatacmd.NewCmd(f)},
 		{"local", certscmd.NewCmd(f)},
