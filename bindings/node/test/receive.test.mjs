@@ -11,18 +11,9 @@ import { join } from 'node:path';
 import { randomInt, randomUUID } from 'node:crypto';
 import k from 'ksefkit';
 import { startSim, fast } from './sim.mjs';
-import { forEachBackend } from './backends.mjs';
+import { forEachBackend, streamsSkip } from './backends.mjs';
 
 const { Client, ApiError, InputError, ProtocolError, SyncState } = k;
-
-// The one marked skip of this suite: exports stream their parts through
-// transport.StreamResponse, which the step/resume driver does not carry
-// yet — and Node drives network operations through it on both backends
-// (ksef.wasm, and libksef.so's ksef_start in the worker).
-function skipStreamsAcrossSteps(t) {
-  t.skip('streams across the step boundary: stream-infra');
-  return true;
-}
 
 let sim;
 before(async () => {
@@ -67,7 +58,7 @@ function inOrder(numbers, per = 3) {
   return out;
 }
 
-forEachBackend(() => {
+forEachBackend((backend) => {
   let seller, buyer, numbers, start;
   before(async () => {
     seller = await party();
@@ -111,8 +102,8 @@ forEachBackend(() => {
     await assert.rejects(buyer.c.invoices.queryPage(bad), (e) => e instanceof InputError && e.field === 'filters.dateRange.to');
   });
 
-  test('a multi-part export, decrypted and read', async (t) => {
-    if (skipStreamsAcrossSteps(t)) return;
+  // Export parts stream (transport.StreamResponse): streamsSkip.
+  test('a multi-part export, decrypted and read', { skip: streamsSkip(backend) }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ksef-export-'));
     const r = await buyer.c.invoices.export(filters(start), { dir: join(dir, 'x') });
     assert.ok(r.package.invoiceCount === 97 && r.package.parts.length >= 3 && !r.package.isTruncated);
@@ -127,8 +118,8 @@ forEachBackend(() => {
     assert.equal(statSync(join(dir, 'p.zip')).size, zipped.package.size);
   });
 
-  test('a tampered part is a typed error and leaves nothing behind', async (t) => {
-    if (skipStreamsAcrossSteps(t)) return;
+  // Export parts stream (transport.StreamResponse): streamsSkip.
+  test('a tampered part is a typed error and leaves nothing behind', { skip: streamsSkip(backend) }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ksef-export-'));
     await sim.addFaults(['GET /storage#2=part-tamper']);
     try {
@@ -140,8 +131,8 @@ forEachBackend(() => {
     assert.ok(!existsSync(join(dir, 't.zip')));
   });
 
-  test('sync: the state moves only after a window was taken', async (t) => {
-    if (skipStreamsAcrossSteps(t)) return;
+  // Export parts stream (transport.StreamResponse): streamsSkip.
+  test('sync: the state moves only after a window was taken', { skip: streamsSkip(backend) }, async () => {
     const s = await party();
     const b = await party();
     const { ksefNumbers } = await control('POST', '/invoices', { sellerNip: s.nip, buyerNip: b.nip, count: 40, storedFrom: hoursAgo(20), spacing: '20m' });

@@ -43,14 +43,6 @@ class Sim:
         self._req("DELETE", "/faults")
 
 
-def skip_streams_on_wasm() -> None:
-    """The one marked skip of this suite: exports stream their parts through
-    transport.StreamResponse, which the step/resume driver under ksef.wasm does
-    not carry yet."""
-    if ksefkit.backend() == "wasm":
-        pytest.skip("streams across the step boundary: stream-infra")
-
-
 def random_nip() -> str:
     weights = (6, 5, 7, 2, 3, 4, 5, 6, 7)
     while True:
@@ -170,8 +162,8 @@ def test_query_refused_locally(world):
     assert e.value.field == "filters.dateRange.to"
 
 
-def test_export_multipart_decrypted_and_read(world, rsim, tmp_path):
-    skip_streams_on_wasm()
+# Export parts stream (transport.StreamResponse): the needs_streams fixture.
+def test_export_multipart_decrypted_and_read(world, rsim, tmp_path, needs_streams):
     r = world["buyer"].invoices.export(filters(world["start"]), dir=tmp_path / "x")
     assert r.package["invoiceCount"] == 97 and len(r.package["parts"]) >= 3 and not r.is_truncated
     assert [i.metadata.ksef_number for i in r.invoices] == in_order(world["numbers"])
@@ -185,8 +177,7 @@ def test_export_multipart_decrypted_and_read(world, rsim, tmp_path):
     assert zipped.package["size"] == os.path.getsize(tmp_path / "p.zip")
 
 
-def test_export_tampered_part_is_typed(world, rsim, tmp_path):
-    skip_streams_on_wasm()
+def test_export_tampered_part_is_typed(world, rsim, tmp_path, needs_streams):
     rsim.add_faults("GET /storage#2=part-tamper")
     try:
         with pytest.raises(ksefkit.ProtocolError) as e:
@@ -197,8 +188,7 @@ def test_export_tampered_part_is_typed(world, rsim, tmp_path):
     assert not (tmp_path / "t.zip").exists()
 
 
-def test_sync_iterator(rsim, tmp_path):
-    skip_streams_on_wasm()
+def test_sync_iterator(rsim, tmp_path, needs_streams):
     seller, seller_nip = party(rsim)
     buyer, buyer_nip = party(rsim)
     with seller, buyer:
