@@ -15,7 +15,7 @@ export GOFLAGS ?= -buildvcs=false
 
 # Area makefiles first: their variables ($(C_BIN), $(KSEF_SIM) …) are used below.
 # In this order: each one's rules name variables of those before it.
-include mk/tools.mk mk/capi.mk mk/wasm.mk mk/python.mk mk/node.mk mk/aarch64.mk mk/lint.mk mk/batch.mk mk/receive.mk
+include mk/tools.mk mk/capi.mk mk/wasm.mk mk/python.mk mk/node.mk mk/aarch64.mk mk/lint.mk mk/fuzz.mk mk/batch.mk mk/receive.mk
 
 .PHONY: all build go-build sim cli demo test go-test go-race docs docs-check errors deps deps-debian bench go-bench clean help
 
@@ -64,7 +64,7 @@ deps-debian:
 demo: build $(C_BIN)/token_auth
 	./build/scripts/demo.sh
 
-test: deps go-build docs-check header-check lint go-test go-race test-c test-glibc-floor test-install \
+test: deps go-build docs-check header-check lint go-test go-race fuzz-smoke test-c test-glibc-floor test-install \
 	test-python test-node test-aarch64
 	@echo "all test suites passed"
 

@@ -180,13 +180,17 @@ int ksef_call(ksef_client_t client,
  * the outside world and stores that need as an event in *out:
  *
  *     {"kind":"http","op":7,"http":{"method":"POST","url":"...",
- *       "headers":{"Content-Type":"application/json"},"body":"<base64>","timeoutMs":60000}}
+ *       "headers":{"Content-Type":"application/json"},"body":"<base64>",
+ *       "timeoutMs":60000,"maxBodyBytes":67108864}}
  *     {"kind":"sleep","op":7,"ms":250}
  *     {"kind":"done","op":7,"envelope":{"ok":true,"result":{...}}}
  *
  * Answer an "http" event with ksef_resume(op, {"status":200,"headers":{...},
  * "body":"<base64>"}) or {"error":"connection refused","timeout":false}, a
- * "sleep" event with {} once the time has passed. "done" ends the operation
+ * "sleep" event with {} once the time has passed. Stop waiting after
+ * timeoutMs, body included ({"error":...,"timeout":true}); count the body
+ * while reading it and, once it exceeds maxBodyBytes, abort the request and
+ * answer {"error":"answer exceeds ...","tooLarge":true,"status":200}. "done" ends the operation
  * and its id becomes invalid. Returns KSEF_EFAILED when the done envelope
  * is an error, KSEF_OK for every other event.
  */

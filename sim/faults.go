@@ -80,6 +80,21 @@ import (
 // apply first, then the first answering kind (429, 5xx, drop) in the order
 // the faults were added. drop-after, invoice-550, upo-hash and part-tamper
 // mark the call and let it be handled.
+//
+// Hostile kinds (hostile.go) play a broken or malicious server; each must
+// become a typed error within the client's deadline and body cap:
+//
+//	invalid-json        200 application/json that is not JSON
+//	wrong-content-type  the real answer labelled text/plain
+//	truncated           Content-Length larger than the body sent, then close
+//	huge                mb=N MiB of JSON (default 200), streamed chunked;
+//	                    declared=1 sends Content-Length instead
+//	trickle             the body bytes=B (default 1) every ms=M (default 100)
+//	reset               a TCP RST instead of an answer
+//	html-200            200 with an HTML page where JSON belongs
+//
+//	POST /auth/challenge#every=huge:mb=200
+//	POST /auth/challenge=trickle:bytes=2,ms=50
 
 // FaultKind is what a fault does.
 type FaultKind string
@@ -119,6 +134,8 @@ type Fault struct {
 	RetryAfter     int           // 429/503: Retry-After in seconds (429 default 1)
 	RetryAfterDate bool          // 429: send Retry-After as an HTTP-date
 	Delay          time.Duration // slow: how long to wait (default 1 s)
+
+	hostileParams // huge, trickle (hostile.go)
 }
 
 // answers reports whether the kind produces the response itself.
@@ -127,7 +144,7 @@ func (k FaultKind) answers() bool {
 	case FaultTooManyRequests, FaultInternalError, FaultBadGateway, FaultUnavailable, FaultDrop:
 		return true
 	}
-	return false
+	return k.answersHostile()
 }
 
 // String renders the fault in the syntax ParseFault reads.
@@ -158,6 +175,7 @@ func (f Fault) String() string {
 	if f.Kind == FaultSlow && f.Delay > 0 {
 		params = append(params, "ms="+strconv.FormatInt(f.Delay.Milliseconds(), 10))
 	}
+	params = append(params, f.hostileParamStrings()...)
 	if len(params) > 0 {
 		b.WriteString(":" + strings.Join(params, ","))
 	}
@@ -248,6 +266,7 @@ func ParseFault(spec string) (Fault, error) {
 			f.RetryAfter, f.RetryAfterDate = n, true
 		case key == "ms" && f.Kind == FaultSlow:
 			f.Delay = time.Duration(n) * time.Millisecond
+		case f.setHostileParam(key, n):
 		default:
 			return bad("parameter %q does not apply to kind %s", key, f.Kind)
 		}
@@ -388,6 +407,8 @@ func (s *Server) applyFaults(w, raw http.ResponseWriter, r *http.Request, route 
 			reqInfoOf(r.Context()).tamperPart = true
 		case FaultExpired:
 			reqInfoOf(r.Context()).expired = true
+		default:
+			noteHostileDelivery(r, f)
 		}
 	}
 	for _, f := range hit {
@@ -420,6 +441,8 @@ func (s *Server) applyFaults(w, raw http.ResponseWriter, r *http.Request, route 
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			w.Write([]byte("Service Unavailable\n"))
+		default:
+			s.answerHostile(w, raw, r, f)
 		}
 		return true
 	}

@@ -29,6 +29,8 @@ type reqInfo struct {
 	dropAfter  bool           // a drop-after fault: handle fully, then drop the connection
 	expired    bool           // an expired fault: the pre-signed URL is answered as expired
 	offSpec    bool           // the answer deviates from the spec on purpose (a fault); skip validating it
+
+	delivery *Fault // a hostile fault that spoils how the answer is sent (hostile.go)
 }
 
 type reqInfoKey struct{}
@@ -183,6 +185,10 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, rv *openapi3filter
 				body = c.body.Bytes()
 			}
 		}
+	}
+	if info.delivery != nil {
+		s.deliverHostile(w, r, c.status, c.header, body, *info.delivery)
+		return
 	}
 	h := w.Header()
 	for k, v := range c.header {

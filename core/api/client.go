@@ -130,6 +130,13 @@ func (c *Client) Do(ctx context.Context, call Call, out any) (*Result, error) {
 		if len(bytes.TrimSpace(resp.Body)) == 0 {
 			return nil, errs.New(errs.Protocol, "%s: empty body where JSON was expected (HTTP %d)", call.Route, resp.Status)
 		}
+		if !isJSON(resp.Header.Get("Content-Type")) {
+			// KSeF labels every JSON answer as such; anything else is a
+			// proxy, a portal or a misrouted server, even if it parses.
+			e := errs.New(errs.Protocol, "%s: answer is %s, not JSON (HTTP %d, %d bytes)", call.Route, contentType(resp), resp.Status, len(resp.Body))
+			e.HTTPStatus = resp.Status
+			return nil, e
+		}
 		if err := json.Unmarshal(resp.Body, out); err != nil {
 			return nil, protocolError(call.Route, resp, err)
 		}
@@ -155,6 +162,14 @@ func protocolError(route string, resp *transport.Response, err error) *errs.Erro
 	e := errs.Wrap(errs.Protocol, err, "%s: unexpected response body (HTTP %d, %d bytes, %s)", route, resp.Status, len(resp.Body), contentType(resp))
 	e.HTTPStatus = resp.Status
 	return e
+}
+
+// isJSON accepts application/json and +json types (with parameters), and a
+// missing Content-Type, which only the body can judge.
+func isJSON(ct string) bool {
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	return mt == "" || mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")
 }
 
 func contentType(r *transport.Response) string {

@@ -80,9 +80,11 @@ func DecodeError(resp *transport.Response) *errs.Error {
 	}
 	if e.Message == "" {
 		switch {
-		case len(e.Exceptions) > 0:
+		case len(e.Exceptions) > 0 && e.Exceptions[0].Description != "":
 			e.Message = e.Exceptions[0].Description
 		case decoded:
+			// A recognised shape with nothing to say (no title, detail or
+			// description): the status has to speak for it.
 			e.Message = statusText(resp.Status)
 		default:
 			e.Message = fmt.Sprintf("HTTP %d %s with an unrecognised body (%d bytes, %s)", resp.Status, statusText(resp.Status), len(resp.Body), contentType(resp))

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+
+	"github.com/ksefkit/ksefkit/core/errs"
 )
 
 // FormCode is the formCode triple of a session ("FA (3)", "1-0E", "FA").
@@ -334,7 +336,7 @@ func (c *Client) UPO(ctx context.Context, accessToken, sessionRef string, which 
 	case which.UPOReferenceNumber != "":
 		path, route = base+"/upo/"+PathEscape(which.UPOReferenceNumber), "GET /sessions/{referenceNumber}/upo/{upoReferenceNumber}"
 	default:
-		return nil, fmt.Errorf("api.UPO: no invoice, KSeF number or UPO page given")
+		return nil, errs.New(errs.InputInvalid, "api.UPO: no invoice, KSeF number or UPO page given")
 	}
 	res, err := c.Do(ctx, Call{Method: "GET", Path: path, Route: route, Bearer: accessToken, Idempotent: true, Accept: "application/xml"}, nil)
 	if err != nil {

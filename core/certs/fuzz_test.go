@@ -41,3 +41,27 @@ func FuzzLoad(f *testing.F) {
 		_ = Inspect(c.Certificate)
 	})
 }
+
+// FuzzParseCertificate: a certificate on its own (certs.inspect,
+// xades.verify's KeyInfo) — PEM, PEM bundles or DER — is a typed error or a
+// certificate Inspect can describe. Seeds: every fixture, plus
+// testdata/fuzz/FuzzParseCertificate.
+func FuzzParseCertificate(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*")
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil && filepath.Ext(p) != ".sh" {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseCertificate(data)
+		if err != nil {
+			var e *errs.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %v is %T, not *errs.Error", err, err)
+			}
+			return
+		}
+		_ = Inspect(c)
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -48,6 +49,8 @@ type JSONConfig struct {
 
 func ms(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
 
+const maxMs = int64(math.MaxInt64 / time.Millisecond)
+
 // ParseJSONConfig reads a JSONConfig strictly (unknown fields are errors, so
 // a misspelt option is not silently ignored).
 func ParseJSONConfig(data []byte) (Config, error) {
@@ -73,6 +76,10 @@ func (j JSONConfig) Config() (Config, error) {
 	} {
 		if v < 0 {
 			return Config{}, errs.Invalid(name, "%s must not be negative", name)
+		}
+		if v > maxMs && name != "maxAttempts" {
+			// Milliseconds past this overflow time.Duration (≈ 292 years).
+			return Config{}, errs.Invalid(name, "%s is too large", name)
 		}
 	}
 	cfg := Config{

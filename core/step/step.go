@@ -15,7 +15,7 @@
 //
 // Events (JSON):
 //
-//	{"kind":"http","op":7,"http":{"method":"POST","url":"…","headers":{"Content-Type":"application/json"},"body":"<base64>","timeoutMs":60000}}
+//	{"kind":"http","op":7,"http":{"method":"POST","url":"…","headers":{"Content-Type":"application/json"},"body":"<base64>","timeoutMs":60000,"maxBodyBytes":67108864}}
 //	{"kind":"sleep","op":7,"ms":250}
 //	{"kind":"file","op":7,"path":"/home/me/.config/ksefkit/config.toml"}   (wasm only, see files.go)
 //	{"kind":"done","op":7,"envelope":{"ok":true,"result":{…}}}
@@ -24,8 +24,18 @@
 //
 //	http:  {"status":200,"headers":{"Content-Type":"application/json"},"body":"<base64>"}
 //	       or {"error":"fetch failed: ECONNREFUSED","timeout":false}
+//	       or {"error":"answer exceeds 67108864 bytes","tooLarge":true,"status":200}
 //	sleep: {}
 //	file:  {"data":"<base64>"} or {"error":"ENOENT: no such file","notFound":true}
+//
+// timeoutMs and maxBodyBytes are the core's policy for this attempt; the
+// host enforces both while it works, not after: it stops waiting at
+// timeoutMs, including while the body is still arriving (answering
+// "timeout":true), and counts the body as it reads it, aborting the request
+// as soon as it exceeds maxBodyBytes (a Content-Length over it fails before
+// reading) and answering "tooLarge":true instead of the body — so neither
+// the host nor the core ever holds or base64-encodes more than the cap.
+// The core checks the cap again on what it is given.
 package step
 
 import (
@@ -89,6 +99,8 @@ type httpRequest struct {
 	Headers   map[string]string `json:"headers"`
 	Body      string            `json:"body,omitempty"`
 	TimeoutMs int64             `json:"timeoutMs,omitempty"`
+	// MaxBodyBytes is the response body cap (transport.MaxResponseBytes).
+	MaxBodyBytes int64 `json:"maxBodyBytes"`
 }
 
 // HTTPAnswer is the host's answer to an http event.
@@ -98,7 +110,13 @@ type HTTPAnswer struct {
 	Body    string          `json:"body,omitempty"`
 	Error   string          `json:"error,omitempty"`
 	Timeout bool            `json:"timeout,omitempty"`
+	// TooLarge: the body exceeded the event's maxBodyBytes and was not read.
+	TooLarge bool `json:"tooLarge,omitempty"`
 }
+
+// maxAnswerBytes bounds the JSON of an http answer: the base64 of a body at
+// the cap plus room for the headers. Anything longer is refused unparsed.
+var maxAnswerBytes = base64.StdEncoding.EncodedLen(transport.MaxResponseBytes) + 1<<20
 
 // New returns an engine over the default operation table.
 func New() *Engine { return &Engine{Table: ops.Default()} }
@@ -265,7 +283,8 @@ func (d *doer) Do(ctx context.Context, r *transport.Request) (*transport.Respons
 	for k, v := range r.Header {
 		h[k] = strings.Join(v, ", ")
 	}
-	req := &httpRequest{Method: r.Method, URL: r.URL, Headers: h, TimeoutMs: r.Timeout.Milliseconds()}
+	const limit = transport.MaxResponseBytes
+	req := &httpRequest{Method: r.Method, URL: r.URL, Headers: h, TimeoutMs: r.Timeout.Milliseconds(), MaxBodyBytes: limit}
 	if len(r.Body) > 0 {
 		req.Body = base64.StdEncoding.EncodeToString(r.Body)
 	}
@@ -276,9 +295,15 @@ func (d *doer) Do(ctx context.Context, r *transport.Request) (*transport.Respons
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	if len(raw) > maxAnswerBytes {
+		return nil, transport.TooLarge(r.Route, limit, 0)
+	}
 	var a HTTPAnswer
 	if err := json.Unmarshal(raw, &a); err != nil {
 		return nil, errs.Wrap(errs.InputInvalid, err, "host answer to an http event")
+	}
+	if a.TooLarge {
+		return nil, transport.TooLarge(r.Route, limit, a.Status)
 	}
 	if a.Error != "" {
 		if a.Timeout {
@@ -293,9 +318,15 @@ func (d *doer) Do(ctx context.Context, r *transport.Request) (*transport.Respons
 	if err != nil {
 		return nil, err
 	}
+	if base64.StdEncoding.DecodedLen(len(a.Body)) > limit+2 { // +2: padding
+		return nil, transport.TooLarge(r.Route, limit, a.Status)
+	}
 	body, err := base64.StdEncoding.DecodeString(a.Body)
 	if err != nil {
 		return nil, errs.Wrap(errs.InputInvalid, err, "host answer body is not base64")
+	}
+	if len(body) > limit {
+		return nil, transport.TooLarge(r.Route, limit, a.Status)
 	}
 	return &transport.Response{Status: a.Status, Header: hdr, Body: body}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -33,8 +34,9 @@ type event struct {
 		OK     bool            `json:"ok"`
 		Result json.RawMessage `json:"result"`
 		Error  *struct {
-			Code   string `json:"code"`
-			Status int    `json:"status"`
+			Code    string `json:"code"`
+			Message string `json:"message"`
+			Status  int    `json:"status"`
 		} `json:"error"`
 	} `json:"envelope"`
 }
@@ -273,5 +275,66 @@ func TestLateAnswerDoesNotHang(t *testing.T) {
 	}
 	if e.InFlight() != 0 {
 		t.Fatalf("in flight: %d", e.InFlight())
+	}
+}
+
+// TestBodyCap: every http event states the core's body cap; a host that
+// reports it exceeded, or hands over more anyway (as base64 or as an
+// oversized answer), gets the same ksef.protocol error as the native
+// driver, at once and without a retry.
+func TestBodyCap(t *testing.T) {
+	_, c, nip, token := setup(t)
+	e := step.New()
+	in, _ := json.Marshal(map[string]string{"token": token, "nip": nip})
+	// cap+1 zero bytes in base64 without encoding them: "AAAA" is three
+	// zero bytes, a final "AAA=" two.
+	zeros := func() []byte {
+		const over = transport.MaxResponseBytes + 1
+		return append(bytes.Repeat([]byte{'A'}, (over+2)/3*4-1), '=')
+	}
+	for _, tc := range []struct {
+		name   string
+		big    bool
+		answer func() []byte
+	}{
+		{"tooLarge", false, func() []byte {
+			return []byte(`{"error":"answer exceeds 67108864 bytes","tooLarge":true,"status":200}`)
+		}},
+		{"body over cap", true, func() []byte {
+			return slices.Concat([]byte(`{"status":200,"body":"`), zeros(), []byte(`"}`))
+		}},
+		{"answer over size", true, func() []byte {
+			return slices.Concat([]byte(`{"status":200,"headers":{"X":"`), zeros(), bytes.Repeat([]byte{'A'}, 2<<20), []byte(`"}}`))
+		}},
+	} {
+		if raceEnabled && tc.big {
+			continue
+		}
+		name, answer := tc.name, tc.answer()
+		first := e.Start(c, "auth.token", in)
+		var raw struct {
+			HTTP struct {
+				MaxBodyBytes int64 `json:"maxBodyBytes"`
+			} `json:"http"`
+		}
+		json.Unmarshal(first, &raw)
+		if raw.HTTP.MaxBodyBytes != transport.MaxResponseBytes {
+			t.Fatalf("http event states maxBodyBytes %d, want %d: %s", raw.HTTP.MaxBodyBytes, transport.MaxResponseBytes, first)
+		}
+		ev := parse(t, first)
+		https := 0
+		for ev.Kind != "done" {
+			if ev.Kind == "http" {
+				https++
+			}
+			ev = parse(t, e.Resume(ev.Op, answer))
+		}
+		if err := ev.Envelope.Error; err == nil || err.Code != "ksef.protocol" || https != 1 ||
+			err.Message != "POST /auth/challenge: answer exceeds 67108864 bytes (the response body cap)" {
+			t.Errorf("%s: %+v after %d http events", name, err, https)
+		}
+	}
+	if e.InFlight() != 0 {
+		t.Fatal("leaked operations")
 	}
 }

@@ -126,6 +126,11 @@ func (s *Sender) Send(ctx context.Context, req *Request) (*Response, error) {
 				return nil, errs.FromContext(ctx.Err(), req.Route)
 			}
 			te := transportError(err, req.Route, timeout)
+			if te.Code != errs.Transport && te.Code != errs.Timeout {
+				// An answer the driver refused (over the body cap) or a
+				// host's malformed answer: repeating gets the same again.
+				return nil, te
+			}
 			if !req.Idempotent || attempt >= p.MaxAttempts {
 				if !req.Idempotent {
 					te.Message += " (not retried: the request is not safe to repeat, its outcome is unknown)"

@@ -159,6 +159,20 @@ func TestTransportErrors(t *testing.T) {
 	}
 }
 
+// An answer over the body cap (or any refusal that is not a transport
+// failure) is the same on every attempt: it is not repeated, even when the
+// request is idempotent.
+func TestTooLargeIsNotRetried(t *testing.T) {
+	d := &script{answers: []func() (*Response, error){fail(TooLarge("GET /x", MaxResponseBytes, 200)), status(200)}}
+	_, err := sender(d, NewFakeClock(t0)).Send(context.Background(), &Request{Route: "GET /x", Idempotent: true})
+	if errs.CodeOf(err) != errs.Protocol || d.calls != 1 {
+		t.Fatalf("got %v after %d calls, want ksef.protocol after 1", err, d.calls)
+	}
+	if e := errs.As(err); e.HTTPStatus != 200 || e.Message != "GET /x: answer exceeds 67108864 bytes (the response body cap)" {
+		t.Fatalf("%+v", e)
+	}
+}
+
 func TestCanceledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

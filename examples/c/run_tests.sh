@@ -1,12 +1,18 @@
 #!/bin/sh
 # run_tests.sh — the C test suite of libksef (make test-c runs it).
-# Needs: BUILD (build dir), KSEF_SIM (simulator binary); valgrind optional.
+# Needs: BUILD (build dir), KSEF_SIM (simulator binary); valgrind optional;
+# SAN_BIN: the same programs built with ASan+LSan+UBSan (mk/capi.mk), optional.
 set -u
 BUILD=${BUILD:-build}
 KSEF_SIM=${KSEF_SIM:-$BUILD/bin/ksef-sim}
 CC=${CC:-cc}
 CXX=${CXX:-c++}
 BIN=$BUILD/c
+SAN_BIN=${SAN_BIN:-}
+# Sanitizer runs: any report fails the program (leaks included, checked at
+# exit); the Go runtime in libksef.so needs no exceptions.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 LIB=$BUILD/lib/libksef.so
 # KSEF_EXEC: what runs the test programs, e.g. "qemu-aarch64-static -L SYSROOT"
 # for another architecture's build (make test-aarch64); empty runs them directly.
@@ -28,6 +34,27 @@ if [ -z "$others" ]; then ok "only ksef_* exported"; else bad "foreign exports: 
 
 # 3. Misuse never crashes.
 run "misuse: codes and envelopes" $EXEC "$BIN/test_capi" misuse
+
+# 3a. The same under AddressSanitizer/LeakSanitizer/UBSan, with negative
+# controls proving the checks are live (an overread of a buffer libksef
+# malloc'ed, a signed overflow).
+if [ -n "$SAN_BIN" ]; then
+	run "asan+ubsan: misuse" "$SAN_BIN/test_capi" misuse
+	for w in asan ubsan; do
+		if "$SAN_BIN/test_capi" sanitizer-control $w >"$TMP/out" 2>&1; then
+			bad "sanitizer negative control ($w): a deliberate fault went unnoticed"
+		elif grep -q -E "ERROR: AddressSanitizer|runtime error:" "$TMP/out"; then
+			ok "sanitizer negative control ($w): a deliberate fault is caught"
+		else
+			bad "sanitizer negative control ($w) failed for another reason"; tail -20 "$TMP/out"
+		fi
+	done
+	if command -v python3 >/dev/null; then
+		run "asan+ubsan: parity vectors" python3 "$(dirname "$0")/parity.py" "$SAN_BIN/parity_call"
+	fi
+else
+	skp "sanitizers (SAN_BIN not set)"
+fi
 
 # 3b. Parity vectors: ksef_call answers exactly the envelopes the Go core
 # answers (core/ops/testdata/parity; the Python and Node suites replay them too).
@@ -83,6 +110,40 @@ else
 		run "batch_send tar.gz: every document's outcome, >= 3 parts, verified UPO" python3 "$(dirname "$0")/batch_check.py" check "$TMP/tgz.json"
 	else
 		skp "batch_send (python3 not installed: it makes the invoices and reads the report)"
+	fi
+	# Hostile servers (core/ksef/testdata/hostile.json): typed errors in
+	# time, peak RSS within the body cap.
+	# (Go's code, the same on every architecture: not again under $EXEC,
+	# where an emulator's own memory would be measured.)
+	if [ -n "$EXEC" ]; then
+		skp "hostile-server suite (not under $EXEC)"
+	elif command -v python3 >/dev/null; then
+		run "hostile-server suite" python3 "$(dirname "$0")/hostile.py" "$BIN/hostile_call" "$URL" "$NIP" "$TOKEN"
+	else
+		skp "hostile-server suite (python3 not installed)"
+	fi
+	if [ -n "$SAN_BIN" ]; then
+		run "asan+ubsan: token_auth (C)"   "$SAN_BIN/token_auth" "$URL" "$NIP" "$TOKEN"
+		run "asan+ubsan: token_auth (C++)" "$SAN_BIN/token_auth_cpp" "$URL" "$NIP" "$TOKEN"
+		run "asan+ubsan: 8 threads share one client" "$SAN_BIN/test_capi" threads "$URL" "$NIP" "$TOKEN"
+		run "asan+ubsan: certificate auth" "$SAN_BIN/test_capi" xades "$URL" "$NIP"
+		for n in s1 s2 good fresh fresh2 l1 l2 l3 l4; do sample "san-$n" "$TMP/san-$n.xml"; done
+		sed 's#</P_2>#</P_2><NieMaTakiegoPola>x</NieMaTakiegoPola>#' "$TMP/san-good.xml" >"$TMP/san-bad.xml"
+		run "asan+ubsan: send_invoice" "$SAN_BIN/send_invoice" "$URL" "$NIP" "$TOKEN" "$TMP/san-s1.xml" "$TMP/san-s2.xml"
+		KSEF_TEST_FRESH="$TMP/san-fresh.xml" KSEF_TEST_FRESH2="$TMP/san-fresh2.xml" \
+			run "asan+ubsan: online sessions" "$SAN_BIN/test_capi" sessions "$URL" "$NIP" "$TOKEN" "$TMP/san-good.xml" "$TMP/san-bad.xml"
+		python3 -c 'import json,sys,urllib.request as u; u.urlopen(u.Request(sys.argv[1]+"/_sim/faults",data=json.dumps({"faults":["POST /sessions/online/{referenceNumber}/invoices#2+=drop-after:count=2"]}).encode(),method="POST",headers={"Content-Type":"application/json"})).read()' "$URL"
+		run "asan+ubsan: lost answers" "$SAN_BIN/test_capi" lost "$URL" "$NIP" "$TOKEN" "$TMP/san-l1.xml" "$TMP/san-l2.xml" "$TMP/san-l3.xml" "$TMP/san-l4.xml"
+		python3 -c 'import sys,urllib.request as u; u.urlopen(u.Request(sys.argv[1]+"/_sim/faults",method="DELETE")).read()' "$URL"
+		# LeakSanitizer reports any leak at exit: a few cycles are enough.
+		run "asan+lsan: no leaks over create/call/free cycles" "$SAN_BIN/test_capi" cycles 5 "$URL" "$NIP" "$TOKEN"
+		if KSEF_TEST_LEAK=1 "$SAN_BIN/test_capi" cycles 3 >"$TMP/out" 2>&1; then
+			bad "lsan negative control: a deliberate leak went unnoticed"
+		elif grep -q "LeakSanitizer: detected memory leaks" "$TMP/out"; then
+			ok "lsan negative control: a deliberate leak is caught"
+		else
+			bad "lsan negative control failed for another reason"; tail -20 "$TMP/out"
+		fi
 	fi
 	if [ -n "$EXEC" ]; then
 		skp "valgrind (not under $EXEC)"

@@ -51,12 +51,8 @@ static void expect(const char *what, int rc, int want_rc, char *out, size_t len,
 }
 
 static ksef_client_t new_client(const char *cfg) {
-    ksef_client_t c = 0;
-    char *out = NULL;
-    size_t len = 0;
-    int rc = ksef_client_new(cfg, strlen(cfg), &c, &out, &len);
-    CHECK(rc == KSEF_OK && c != 0, "client_new(%s): rc=%d %s", cfg, rc, out);
-    ksef_free(out);
+    ksef_client_t c = client_from(cfg);
+    CHECK(c != 0, "client_new(%s)", cfg);
     return c;
 }
 
@@ -455,14 +451,37 @@ static int lost(const char *url, const char *nip, const char *token, char **file
     return failures ? 1 : 0;
 }
 
+/* sanitizer-control: a deliberate fault for run_tests.sh to prove the
+   sanitizer build really checks — "asan" reads one byte past an envelope
+   malloc'ed by libksef (so ASan also tracks the library's allocations),
+   "ubsan" overflows a signed int. Both must abort under the sanitizers. */
+static int sanitizer_control(const char *which, int argc) {
+    if (!strcmp(which, "asan")) {
+        int rc;
+        char *out = call_op(0, "version", "{}", &rc);
+        size_t n = strlen(out);
+        volatile char past = out[n + 1 + (size_t)(argc > 99)];
+        ksef_free(out);
+        return past == 0x7f ? 3 : 0;
+    }
+    if (!strcmp(which, "ubsan")) {
+        volatile int big = 2147483647;
+        int sum = big + argc; /* signed overflow: undefined behaviour */
+        return sum == 0 ? 3 : 0;
+    }
+    return 2;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "misuse")) return misuse();
+    if (argc == 3 && !strcmp(argv[1], "sanitizer-control")) return sanitizer_control(argv[2], argc);
     if (argc == 5 && !strcmp(argv[1], "threads")) return threads(argv[2], argv[3], argv[4]);
     if (argc >= 3 && !strcmp(argv[1], "cycles"))
         return cycles(atoi(argv[2]), argc > 3 ? argv[3] : NULL, argc > 4 ? argv[4] : NULL, argc > 5 ? argv[5] : NULL);
     if (argc == 4 && !strcmp(argv[1], "xades")) return xades(argv[2], argv[3]);
     if (argc == 7 && !strcmp(argv[1], "sessions")) return sessions(argv[2], argv[3], argv[4], argv[5], argv[6]);
     if (argc >= 6 && !strcmp(argv[1], "lost")) return lost(argv[2], argv[3], argv[4], argv + 5, argc - 5);
-    fprintf(stderr, "usage: %s misuse | threads URL NIP TOKEN | cycles N [URL NIP TOKEN] | xades URL NIP | sessions URL NIP TOKEN GOOD BAD | lost URL NIP TOKEN FILE...\n", argv[0]);
+    fprintf(stderr, "usage: %s misuse | threads URL NIP TOKEN | cycles N [URL NIP TOKEN] | xades URL NIP"
+                    " | sessions URL NIP TOKEN GOOD BAD | lost URL NIP TOKEN FILE... | sanitizer-control asan|ubsan\n", argv[0]);
     return 2;
 }

@@ -19,6 +19,21 @@ static inline char *call_op(ksef_client_t c, const char *op, const char *in, int
     return out;
 }
 
+/* client_from creates a client from a JSON configuration; 0 (and the
+   reason on stderr) when that fails. */
+static inline ksef_client_t client_from(const char *cfg) {
+    ksef_client_t c = 0;
+    char *out = NULL;
+    size_t len = 0;
+    int rc = ksef_client_new(cfg, strlen(cfg), &c, &out, &len);
+    if (rc != KSEF_OK) {
+        fprintf(stderr, "ksef_client_new(%s): rc=%d %s\n", cfg, rc, out ? out : "");
+        c = 0;
+    }
+    ksef_free(out);
+    return c;
+}
+
 /* json_str copies the string value of the first "key":"…" in json into buf
    (good enough for the flat values the examples print; real programs use a
    JSON parser). */

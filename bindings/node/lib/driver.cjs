@@ -29,10 +29,18 @@ function sleep(ms, signal) {
 // perform does one http event with fetch and returns the answer JSON. A
 // failure to get any HTTP answer is reported to Go (which decides about
 // retries); only the caller's own abort escapes as an exception.
+//
+// The core's limits for the attempt hold while reading, not after: the
+// timeout aborts the request wherever it is (headers or body), and the body
+// is counted as it arrives and abandoned — the request aborted — as soon as
+// it exceeds maxBodyBytes, so no more than that is ever held or
+// base64-encoded (core/step: the event's timeoutMs and maxBodyBytes).
 async function perform(req, signal) {
   const ms = req.timeoutMs > 0 ? req.timeoutMs : DEFAULT_TIMEOUT_MS;
+  const max = req.maxBodyBytes; // stated by the core in every http event
   const timeout = AbortSignal.timeout(ms);
-  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  const over = new AbortController(); // the body passed the cap
+  const combined = AbortSignal.any([timeout, over.signal, ...(signal ? [signal] : [])]);
   try {
     const res = await fetch(req.url, {
       method: req.method,
@@ -41,10 +49,27 @@ async function perform(req, signal) {
       signal: combined,
       redirect: 'manual',
     });
-    const body = Buffer.from(await res.arrayBuffer()).toString('base64');
+    const tooLarge = () => {
+      over.abort();
+      return JSON.stringify({ error: `answer exceeds ${max} bytes`, tooLarge: true, status: res.status });
+    };
+    // fetch decodes any Content-Encoding, so a declared length only counts
+    // for an unencoded body.
+    if (!res.headers.has('content-encoding') && Number(res.headers.get('content-length')) > max) return tooLarge();
+    const chunks = [];
+    let n = 0;
+    if (res.body) {
+      for await (const chunk of res.body) {
+        n += chunk.byteLength;
+        if (n > max) break; // leaving the loop cancels the stream
+        chunks.push(chunk);
+      }
+    }
+    if (n > max) return tooLarge();
+    const body = Buffer.concat(chunks, n).toString('base64');
     const headers = {};
-    // fetch has already decoded any Content-Encoding: the body handed to Go
-    // is the decoded one, so these two headers would describe it wrongly.
+    // The body handed to Go is the decoded one, so these two headers would
+    // describe it wrongly.
     res.headers.forEach((v, k) => { if (k !== 'content-encoding' && k !== 'content-length') headers[k] = v; });
     return JSON.stringify({ status: res.status, headers, body });
   } catch (e) {

@@ -16,18 +16,23 @@ const C = require('./native-channel.cjs');
 const { shared, port, library } = workerData;
 const ch = C.channel(shared);
 
-// respond puts an answer (a string, or the bytes of a C buffer) on the
-// channel and wakes the main thread.
-function respond(rc, answer) {
-  const bytes = typeof answer === 'string' ? Buffer.from(answer, 'utf8') : answer;
-  const n = bytes.length;
+// respond puts an answer on the channel and wakes the main thread. The
+// answer is a string, or a C buffer (ptr, n) that copy() moves into the
+// channel (or, when too big for it, into a Buffer for the port).
+function respond(rc, answer, n) {
+  const text = typeof answer === 'string';
+  const bytes = text ? Buffer.from(answer, 'utf8') : null;
+  if (text) n = bytes.length;
   if (8 + n <= C.DATA_BYTES) {
     ch.dv.setInt32(0, rc, true);
     ch.dv.setUint32(4, n, true);
-    ch.u8.set(bytes, 8);
+    if (text) ch.u8.set(bytes, 8);
+    else copy(ch.u8.subarray(8, 8 + n), answer, n);
     ch.ctl[1] = 8 + n;
   } else {
-    port.postMessage({ rc, text: Buffer.from(bytes).toString('utf8') });
+    let big = bytes;
+    if (!text) copy((big = Buffer.allocUnsafe(n)), answer, n);
+    port.postMessage({ rc, text: big.toString('utf8') });
     ch.ctl[1] = C.VIA_PORT;
   }
   C.signal(ch.ctl, C.RESPONSE);
@@ -35,8 +40,16 @@ function respond(rc, answer) {
 
 let koffi;
 let fn;
+// copy(dst, ptr, n) moves n bytes of C memory into a typed array. It is
+// libc's memcpy, found in the process itself: koffi.view (a view on the C
+// buffer, copied out) kept ~0.2 KB of native memory per call alive for good
+// (RSS grew without bound: +195 MB over 400 k calls; GC did not help), and
+// koffi.decode still ~20 bytes per call; memcpy into the channel keeps
+// RSS flat and saves a copy.
+let copy;
 try {
   koffi = require('koffi');
+  copy = koffi.load(null).func('void *memcpy(_Out_ uint8_t *dst, const void *src, size_t n)');
   const lib = koffi.load(library);
   const decl = (sig) => lib.func(sig);
   fn = {
@@ -94,7 +107,7 @@ function serve() {
         continue;
       }
       try {
-        respond(rc, new Uint8Array(koffi.view(out[0], outLen[0])));
+        respond(rc, out[0], outLen[0]);
       } finally {
         fn.free(out[0]);
       }

@@ -304,39 +304,141 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+class _Deadline:
+    """The attempt's deadline over the whole exchange. urllib's timeout bounds
+    each socket operation, not their sum, so a server that trickles a byte
+    now and then would never time out; at the deadline this shuts the
+    connection's socket down, which ends any read blocked on it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._sock: Optional[socket.socket] = None
+        self._mu = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._mu:
+            self._sock = sock
+            if self.expired:
+                self._shutdown()
+
+    def _expire(self) -> None:
+        with self._mu:
+            self.expired = True
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self._sock is not None:
+            try:  # the plain socket's shutdown: an SSL one's would touch state its reader uses
+                socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+_deadline = threading.local()  # the _Deadline of the request this thread performs
+
+
+def _watched(conn_class: Any) -> Any:
+    class Watched(conn_class):  # type: ignore[misc]
+        def connect(self) -> None:
+            super().connect()
+            d = getattr(_deadline, "current", None)
+            if d is not None:
+                d.watch(self.sock)
+    return Watched
+
+
+_HTTPConnection = _watched(http.client.HTTPConnection)
+_HTTPSConnection = _watched(http.client.HTTPSConnection)
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: Any) -> Any:
+        return self.do_open(_HTTPConnection, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: Any) -> Any:
+        return self.do_open(_HTTPSConnection, req)
+
+
+_opener = urllib.request.build_opener(_NoRedirect, _HTTPHandler, _HTTPSHandler)
+_CHUNK = 64 << 10
+
+
+def _read_capped(resp: Any, limit: Optional[int]) -> Optional[bytearray]:
+    """The body, or None once it exceeds limit bytes (the rest is not read).
+    A body shorter than its Content-Length raises IncompleteRead (http.client
+    itself returns the short body when read in pieces)."""
+    declared = resp.headers.get("Content-Length") or ""
+    length = int(declared) if declared.isdigit() else None  # urllib never decodes Content-Encoding
+    if limit is not None and length is not None and length > limit:
+        return None
+    read = getattr(resp, "read1", None) or resp.read
+    data = bytearray()
+    while True:
+        chunk = read(_CHUNK)
+        if not chunk:
+            break
+        data += chunk
+        if limit is not None and len(data) > limit:
+            return None
+    if length is not None and len(data) < length:
+        raise http.client.IncompleteRead(bytes(data), length - len(data))
+    return data
 
 
 def _perform(req: dict[str, Any]) -> bytes:
-    """Do one http event and return the answer JSON for ksef_resume."""
+    """Do one http event and return the answer JSON for ksef_resume.
+
+    The core's limits for the attempt hold while reading: timeoutMs over the
+    whole exchange (_Deadline), and maxBodyBytes counted as the body arrives
+    — past it the connection is closed and the core told "tooLarge", so no
+    more than that is held or base64-encoded (core/step)."""
     body = base64.b64decode(req["body"]) if req.get("body") else None
     timeout = (req.get("timeoutMs") or 60000) / 1000
+    limit = req.get("maxBodyBytes")  # stated by the core in every http event
     r = urllib.request.Request(req["url"], data=body, method=req["method"], headers=req.get("headers") or {})
+    deadline = _Deadline(timeout)
+    _deadline.current = deadline
     try:
         try:
             resp = _opener.open(r, timeout=timeout)
         except urllib.error.HTTPError as e:  # 4xx/5xx are answers, not failures
             resp = e
         with resp:
-            data = resp.read()
+            status = resp.status if hasattr(resp, "status") else resp.code
+            data = _read_capped(resp, limit)
+            if data is None:
+                return _dumps({"error": f"answer exceeds {limit} bytes", "tooLarge": True, "status": status}).encode()
             headers: dict[str, list[str]] = {}
             for k, v in resp.headers.items():
                 headers.setdefault(k, []).append(v)
-            return _dumps({"status": resp.status if hasattr(resp, "status") else resp.code, "headers": headers,
+            return _dumps({"status": status, "headers": headers,
                            "body": base64.b64encode(data).decode("ascii")}).encode()
     except (socket.timeout, TimeoutError):
         return _dumps({"error": f"no answer within {timeout:g} s", "timeout": True}).encode()
-    except http.client.HTTPException as e:
-        # A body cut short (IncompleteRead) or a garbled status line: no
-        # whole HTTP answer, so a transport failure for the core, exactly as
-        # the native driver reports it. The text of some of these holds
-        # what the server sent; only the kind is passed on.
-        return _dumps({"error": f"the HTTP answer was cut short or malformed ({type(e).__name__})",
-                       "timeout": False}).encode()
-    except (urllib.error.URLError, OSError) as e:
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
+        if deadline.expired:  # the read the deadline cut short fails in its own way
+            return _dumps({"error": f"no answer within {timeout:g} s", "timeout": True}).encode()
+        if isinstance(e, http.client.HTTPException):
+            # A body cut short (IncompleteRead) or a garbled status line: no
+            # whole HTTP answer, so a transport failure for the core, exactly
+            # as the native driver reports it. The text of some of these
+            # holds what the server sent; only the kind is passed on.
+            return _dumps({"error": f"the HTTP answer was cut short or malformed ({type(e).__name__})",
+                           "timeout": False}).encode()
         reason = getattr(e, "reason", e)
         is_timeout = isinstance(reason, (socket.timeout, TimeoutError))
-        return _dumps({"error": str(reason), "timeout": is_timeout}).encode()
+        return _dumps({"error": str(reason) or type(reason).__name__, "timeout": is_timeout}).encode()
+    finally:
+        deadline.cancel()
+        _deadline.current = None
 
 
 def _read_host_file(path: str) -> bytes:

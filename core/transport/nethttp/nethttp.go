@@ -19,13 +19,10 @@ import (
 	"github.com/ksefkit/ksefkit/core/transport"
 )
 
-// DefaultMaxResponseBytes caps a response body so that a broken or hostile
-// server cannot exhaust memory. Invoices are ≤ 3 MB; JSON answers are small.
-const DefaultMaxResponseBytes = 64 << 20
-
 // Options configure the driver.
 type Options struct {
-	// MaxResponseBytes caps response bodies (default DefaultMaxResponseBytes).
+	// MaxResponseBytes caps response bodies (default
+	// transport.MaxResponseBytes, the cap every driver applies).
 	MaxResponseBytes int64
 	// RootCAs, when set, replaces the system roots (e.g. a corporate proxy CA).
 	// Verification itself can never be switched off.
@@ -58,7 +55,7 @@ func New(o Options) *Doer {
 	tr.TLSClientConfig = cfg
 	max := o.MaxResponseBytes
 	if max <= 0 {
-		max = DefaultMaxResponseBytes
+		max = transport.MaxResponseBytes
 	}
 	return &Doer{
 		client: &http.Client{
@@ -111,14 +108,36 @@ func (d *Doer) Do(ctx context.Context, r *transport.Request) (*transport.Respons
 		return &transport.Response{Status: resp.StatusCode, Header: transport.Header(resp.Header), Stream: &classified{resp.Body}}, nil
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, d.maxBytes+1))
+	// A declared length over the cap fails before a byte of the body is
+	// read; an undeclared one is counted while reading. The attempt's
+	// context bounds the body read as well (a trickling server).
+	if resp.ContentLength > d.maxBytes {
+		return nil, transport.TooLarge(r.Route, d.maxBytes, resp.StatusCode)
+	}
+	data, err := readBody(resp.Body, resp.ContentLength, d.maxBytes)
 	if err != nil {
 		return nil, classify(err)
 	}
 	if int64(len(data)) > d.maxBytes {
-		return nil, errs.New(errs.Protocol, "%s: response body larger than %d bytes", r.Route, d.maxBytes)
+		return nil, transport.TooLarge(r.Route, d.maxBytes, resp.StatusCode)
 	}
 	return &transport.Response{Status: resp.StatusCode, Header: transport.Header(resp.Header), Body: data}, nil
+}
+
+// readBody reads an undeclared body up to max+1 bytes (one more tells an
+// oversized body). A declared one (≤ max, checked by the caller; net/http
+// never yields more than it) is read into one buffer of that size instead of
+// one that grows by doubling, which for large bodies allocates twice over.
+func readBody(body io.Reader, declared, max int64) ([]byte, error) {
+	if declared < 0 {
+		return io.ReadAll(io.LimitReader(body, max+1))
+	}
+	buf := make([]byte, declared)
+	n, err := io.ReadFull(body, buf)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF // declared bytes, none came
+	}
+	return buf[:n], err
 }
 
 // classify keeps context errors recognisable (errors.Is) and labels the rest.
