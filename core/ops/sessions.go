@@ -290,7 +290,7 @@ func init() {
 			st := s.State()
 			return &SavedOnlineSession{
 				ReferenceNumber: st.ReferenceNumber, FormCode: st.FormCode, ValidUntil: st.ValidUntil, OpenedAt: st.OpenedAt,
-				Context: st.Context, Key: st.Key, IV: st.IV,
+				Context: st.Context, Key: secret.NewBytes(st.Key.Reveal()), IV: st.IV,
 			}, nil
 		})
 	register("sessions.online.restore", "Make an online session exported by sessions.online.export usable on this client again (send, close, wait).", true, false,

@@ -27,14 +27,36 @@ type authState struct {
 	Tokens  ops.SavedTokens `json:"tokens"`
 }
 
-func (f *Factory) stateDir() (string, error) {
+func (f *Factory) stateDir() (string, error) { return f.StateDir("auth") }
+
+// StateDir is $XDG_STATE_HOME/ksefkit/KIND (~/.local/state/ksefkit/KIND):
+// where commands keep what must outlive them (logins, open online
+// sessions), never in the configuration.
+func (f *Factory) StateDir(kind string) (string, error) {
 	if d := f.Env["XDG_STATE_HOME"]; d != "" {
-		return filepath.Join(d, "ksefkit", "auth"), nil
+		return filepath.Join(d, "ksefkit", kind), nil
 	}
 	if h := f.Env["HOME"]; h != "" {
-		return filepath.Join(h, ".local", "state", "ksefkit", "auth"), nil
+		return filepath.Join(h, ".local", "state", "ksefkit", kind), nil
 	}
-	return "", errs.Invalid("state", "cannot keep the login: neither XDG_STATE_HOME nor HOME is set")
+	return "", errs.Invalid("state", "cannot keep state between commands: neither XDG_STATE_HOME nor HOME is set")
+}
+
+// WriteSecretFile replaces path atomically with data, mode 0600 in a 0700
+// directory: the files hold tokens or session keys.
+func WriteSecretFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return errs.Wrap(errs.InputInvalid, err, "cannot keep the state")
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return errs.Wrap(errs.InputInvalid, err, "cannot keep the state")
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return errs.Wrap(errs.InputInvalid, err, "cannot keep the state")
+	}
+	return nil
 }
 
 // statePath names the state file of the resolved settings.
@@ -77,17 +99,7 @@ func (f *Factory) SaveAuth() error {
 	if err != nil {
 		return errs.Wrap(errs.Internal, err, "encoding the auth state")
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return errs.Wrap(errs.InputInvalid, err, "cannot keep the login")
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return errs.Wrap(errs.InputInvalid, err, "cannot keep the login")
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return errs.Wrap(errs.InputInvalid, err, "cannot keep the login")
-	}
-	return nil
+	return WriteSecretFile(path, data)
 }
 
 // restoreAuth installs the kept tokens, if there are usable ones.

@@ -16,6 +16,7 @@ import (
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/invoicescmd"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/iostreams"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/limitscmd"
+	"github.com/ksefkit/ksefkit/cmd/ksef/internal/onlinecmd"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/profilecmd"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/sessionscmd"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/simcmd"
@@ -64,6 +65,7 @@ Exit codes: 0 ok, 1 KSeF refused or failed, 2 usage or input, 3 authentication,
 		{"ksef", sessionscmd.NewCmd(f)},
 		{"ksef", invoicescmd.NewCmd(f)},
 		{"ksef", tokenscmd.NewCmd(f)},
+		{"ksef", onlinecmd.NewCmd(f)},
 		{"ksef", batchcmd.NewCmd(f)},
 		{"ksef", limitscmd.NewCmd(f)},
 		{"ksef", testdatacmd.NewCmd(f)},
