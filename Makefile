@@ -4,7 +4,7 @@
 #   make cli     build the ksef command-line tool (build/bin/ksef)
 #   make test    every test of every language (what CI runs)
 #   make bench   benchmarks (figures are printed, never asserted)
-#   make test-memory  the 1 GB batch memory test (mk/batch.mk)
+#   make test-memory  the 1 GB memory tests: batch (mk/batch.mk) and export (mk/receive.mk)
 #   make docs    regenerate docs/ops.md and the bindings' error classes (make errors) from Go
 #
 # Area-specific targets live in mk/*.mk (C ABI, Python, wasm, Node).
@@ -15,7 +15,7 @@ export GOFLAGS ?= -buildvcs=false
 
 # Area makefiles first: their variables ($(C_BIN), $(KSEF_SIM) …) are used below.
 # In this order: each one's rules name variables of those before it.
-include mk/tools.mk mk/capi.mk mk/wasm.mk mk/python.mk mk/node.mk mk/aarch64.mk mk/lint.mk mk/fuzz.mk
+include mk/tools.mk mk/capi.mk mk/wasm.mk mk/python.mk mk/node.mk mk/aarch64.mk mk/lint.mk mk/fuzz.mk mk/batch.mk mk/receive.mk
 
 .PHONY: all build go-build sim cli demo test go-test go-race docs docs-check errors deps deps-debian bench go-bench clean help
 

@@ -155,7 +155,7 @@ $(eval $(call c_prog_rules,$(C_BIN),$(BUILD),$$(CC),$$(CXX)))
 # What run_tests.sh runs (parity_call: the parity vectors through ksef_call,
 # driven by examples/c/parity.py; hostile_call: the hostile-server suite,
 # driven by examples/c/hostile.py).
-C_TEST_PROGS := token_auth token_auth_cpp test_capi send_invoice batch_send parity_call hostile_call
+C_TEST_PROGS := token_auth token_auth_cpp test_capi send_invoice batch_send receive_invoices parity_call hostile_call
 
 # The same C tests built with AddressSanitizer (+ LeakSanitizer) and UBSan.
 # Only the C side is instrumented; the Go runtime inside libksef.so is not,

@@ -57,6 +57,10 @@ import (
 //	       upo-hash     the UPO downloaded by this call (one of the three UPO
 //	                    GETs, or GET /storage) carries an x-ms-meta-hash that
 //	                    does not match its body
+//	       part-tamper  the export part downloaded by this call (GET /storage)
+//	                    has one byte changed, and an x-ms-meta-hash of the
+//	                    changed bytes: only the status's encryptedPartHash
+//	                    tells (a tampered store, not a damaged transfer)
 //	       expired      the pre-signed URL of this call (PUT /storage, a
 //	                    batch part upload) is answered as expired: 403 with
 //	                    the blob store's XML body
@@ -74,8 +78,8 @@ import (
 // Each fault counts the calls of its own route from the moment it is added.
 // When several faults hit the same call, slow, rotate-keys and status-550
 // apply first, then the first answering kind (429, 5xx, drop) in the order
-// the faults were added. drop-after, invoice-550 and upo-hash mark the call
-// and let it be handled.
+// the faults were added. drop-after, invoice-550, upo-hash and part-tamper
+// mark the call and let it be handled.
 //
 // Hostile kinds (hostile.go) play a broken or malicious server; each must
 // become a typed error within the client's deadline and body cap:
@@ -108,13 +112,14 @@ const (
 	FaultDropAfter       FaultKind = "drop-after"
 	FaultInvoice550      FaultKind = "invoice-550"
 	FaultUPOHash         FaultKind = "upo-hash"
+	FaultPartTamper      FaultKind = "part-tamper"
 	FaultExpired         FaultKind = "expired"
 )
 
 var faultKinds = []FaultKind{
 	FaultTooManyRequests, FaultInternalError, FaultBadGateway, FaultUnavailable,
 	FaultDrop, FaultSlow, FaultRotateKeys, FaultStatus550,
-	FaultDropAfter, FaultInvoice550, FaultUPOHash, FaultExpired,
+	FaultDropAfter, FaultInvoice550, FaultUPOHash, FaultPartTamper, FaultExpired,
 }
 
 // Fault is one injected failure. The zero values of Call and Count mean the
@@ -398,6 +403,8 @@ func (s *Server) applyFaults(w, raw http.ResponseWriter, r *http.Request, route 
 			reqInfoOf(r.Context()).invoice550 = true
 		case FaultUPOHash:
 			reqInfoOf(r.Context()).badUPOHash = true
+		case FaultPartTamper:
+			reqInfoOf(r.Context()).tamperPart = true
 		case FaultExpired:
 			reqInfoOf(r.Context()).expired = true
 		default:

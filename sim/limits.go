@@ -4,7 +4,8 @@ import "net/http"
 
 // The effective limits (GET /limits/context, GET /limits/subject) and rate
 // limits (GET /rate-limits): KSeF's production values (protocol.md §13),
-// which TEST applies too. The simulator does not enforce them.
+// which TEST applies too. The simulator enforces the rate limits only with
+// Options.RateLimits (ratelimits.go); the others not at all.
 
 type sessionLimits struct {
 	MaxInvoiceSizeInMB               int `json:"maxInvoiceSizeInMB"`
@@ -22,11 +23,14 @@ type subjectLimits struct {
 	Certificate map[string]int `json:"certificate"`
 }
 
-type rateLimit struct {
+// RateLimit is one group's limits (EffectiveApiRateLimit); zero: none.
+type RateLimit struct {
 	PerSecond int `json:"perSecond"`
 	PerMinute int `json:"perMinute"`
 	PerHour   int `json:"perHour"`
 }
+
+type rateLimit = RateLimit
 
 var defaultContextLimits = contextLimits{
 	OnlineSession: sessionLimits{1, 3, 10000},
@@ -67,9 +71,9 @@ func (s *Server) handleSubjectLimits(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// GET /rate-limits
+// GET /rate-limits: the limits in force, with Options.RateLimitOverrides.
 func (s *Server) handleRateLimits(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.bearer(w, r, typAccess); ok {
-		s.ok(w, http.StatusOK, defaultRateLimits)
+		s.ok(w, http.StatusOK, s.effectiveRateLimits())
 	}
 }

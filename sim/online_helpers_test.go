@@ -1,9 +1,6 @@
 package sim
 
 import (
-	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -163,15 +160,6 @@ func (c *client) open(access string, o openOpts) *onlineSess {
 	r.json(c.t, &out)
 	sess.ref = out.ReferenceNumber
 	return sess
-}
-
-func encryptCBC(key, iv, plain []byte) []byte {
-	block, _ := aes.NewCipher(key)
-	n := aes.BlockSize - len(plain)%aes.BlockSize
-	padded := append(bytes.Clone(plain), bytes.Repeat([]byte{byte(n)}, n)...)
-	out := make([]byte, len(padded))
-	cipher.NewCBCEncrypter(block, iv).CryptBlocks(out, padded)
-	return out
 }
 
 // sendBody is the JSON of a send; edit changes it before it goes.

@@ -25,6 +25,7 @@ type reqInfo struct {
 	force550   bool           // a status-550 fault hit this call
 	invoice550 bool           // an invoice-550 fault: the invoice sent by this call ends with 550
 	badUPOHash bool           // an upo-hash fault: x-ms-meta-hash will not match the UPO
+	tamperPart bool           // a part-tamper fault: the export part downloaded is changed
 	dropAfter  bool           // a drop-after fault: handle fully, then drop the connection
 	expired    bool           // an expired fault: the pre-signed URL is answered as expired
 	offSpec    bool           // the answer deviates from the spec on purpose (a fault); skip validating it
@@ -64,8 +65,8 @@ func (c *capture) Write(b []byte) (int, error) {
 }
 
 // serveHTTP is the request pipeline: control endpoints bypass everything;
-// KSeF operations go through faults, request validation, the handler and
-// response validation, in that order.
+// KSeF operations go through faults, rate limits, request validation, the
+// handler and response validation, in that order.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	started := time.Now()
 	info := &reqInfo{trace: newTraceID()}
@@ -100,7 +101,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		if c.status == 0 {
 			return // dropped, or the client went away during a slow fault
 		}
-	} else {
+	} else if !s.throttle(c, r, route) {
 		s.handle(c, r, rv)
 	}
 	if info.dropAfter {

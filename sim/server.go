@@ -113,6 +113,34 @@ type Options struct {
 	// SkipXSD decides invoices without their XSD validation (every other
 	// check stays): for load and memory tests of many invoices.
 	SkipXSD bool
+
+	// Receiving invoices (invoices.go, exports.go, ratelimits.go).
+	//
+	// QueryLimit is how many records of one filter set the metadata query
+	// can page to before isTruncated (KSeF: 10 000; set it low to test
+	// the narrowing). HWMLag is how far the permanent-storage high-water
+	// mark trails the clock (default 500 ms).
+	QueryLimit int
+	HWMLag     time.Duration
+	// Exports: at most ExportInvoiceLimit invoices (KSeF: 10 000) or
+	// ExportSizeLimit bytes of compressed invoices (KSeF: 1 GB) per
+	// package, split into parts of ExportPartSize bytes before encryption
+	// (KSeF: 50 MB); status 100 for ExportDelay (default 200 ms; negative:
+	// none); downloadable for ExportPackageTTL (default 24 h), then status
+	// 210; at most MaxExports in progress per context (KSeF: 10; 21182).
+	ExportInvoiceLimit int
+	ExportSizeLimit    int64
+	ExportPartSize     int
+	ExportDelay        time.Duration
+	ExportPackageTTL   time.Duration
+	MaxExports         int
+	// RateLimits enforces the request limits of the OpenAPI document's
+	// x-rate-limits per group and context (per IP for the public
+	// endpoints), as sliding windows of a second, a minute and an hour,
+	// answering 429 with Retry-After; off by default. RateLimitOverrides
+	// replaces the limits of some groups (also in GET /rate-limits).
+	RateLimits         bool
+	RateLimitOverrides map[string]RateLimit
 }
 
 // Server is one simulated KSeF API with its own keys and state. All methods
@@ -148,6 +176,8 @@ type Server struct {
 	attachments map[string]bool // by NIP
 	sessions    map[string]*onlineSession
 	store       *invoiceStore
+	exports     map[string]*export
+	limits      *rateCounter
 
 	background sync.WaitGroup // batch processing
 	stopping   chan struct{}  // closed by Close: background work ends
@@ -203,6 +233,9 @@ func New(opts Options) (*Server, error) {
 	if opts.SessionInvoiceLimit <= 0 {
 		opts.SessionInvoiceLimit = defaultInvoiceLimit
 	}
+	if err := receivingDefaults(&opts); err != nil {
+		return nil, err
+	}
 	switch {
 	case opts.UPOPageSize == 0:
 		opts.UPOPageSize = 10_000
@@ -229,6 +262,8 @@ func New(opts Options) (*Server, error) {
 		attachments: map[string]bool{},
 		sessions:    map[string]*onlineSession{},
 		store:       newInvoiceStore(),
+		exports:     map[string]*export{},
+		limits:      newRateCounter(),
 		storageKey:  randBytes(32),
 		stopping:    make(chan struct{}),
 	}
@@ -322,6 +357,10 @@ func (s *Server) routes() error {
 		{"GET", "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}/upo", s.handleInvoiceUPO(false)},
 		{"GET", "/sessions/{referenceNumber}/invoices/ksef/{ksefNumber}/upo", s.handleInvoiceUPO(true)},
 		{"GET", "/sessions/{referenceNumber}/upo/{upoReferenceNumber}", s.handleSessionUPO},
+		{"GET", "/invoices/ksef/{ksefNumber}", s.handleInvoiceDownload},
+		{"POST", "/invoices/query/metadata", s.handleQueryMetadata},
+		{"POST", "/invoices/exports", s.handleStartExport},
+		{"GET", "/invoices/exports/{referenceNumber}", s.handleExportStatus},
 	}
 	s.mux = http.NewServeMux()
 	for _, a := range api {

@@ -27,6 +27,8 @@ import (
 //	GET    /v2/_sim/violations     → 200 {"violations": ["…", …]}
 //	DELETE /v2/_sim/violations     → 204
 //	GET    /v2/_sim/invoices       → 200 {"count": N, "invoices": [InvoiceRecord…]} (like Invoices)
+//	POST   /v2/_sim/invoices       Seed → 200 Seeded: store generated invoices as if accepted (like SeedInvoices)
+//	GET    /v2/_sim/invoices/{ksefNumber} → 200 application/xml, the stored document (404 unknown)
 //	GET    /v2/_sim/upo-certificate → 200 PEM of the UPO signing certificate (like UPOCertificatePEM)
 //	GET    /v2/_sim/ca             → 200 PEM of the CA behind --tls (like CACertificatePEM); 404 without TLS
 //	GET    /v2/_sim/samples        → 200 {"samples": [{"name","formCode"}, …]}
@@ -64,6 +66,8 @@ func (s *Server) simRoutes(m *http.ServeMux) {
 		list := s.Invoices()
 		s.ok(w, http.StatusOK, map[string]any{"count": len(list), "invoices": list})
 	})
+	m.HandleFunc("POST /v2/_sim/invoices", s.simSeedInvoices)
+	m.HandleFunc("GET /v2/_sim/invoices/{ksefNumber}", s.simStoredInvoice)
 	m.HandleFunc("GET /v2/_sim/upo-certificate", func(w http.ResponseWriter, r *http.Request) {
 		servePEM(w, s.UPOCertificatePEM())
 	})
@@ -219,12 +223,14 @@ type simState struct {
 	SpecViolations    int               `json:"specViolations"`
 	OnlineSessions    int               `json:"onlineSessions"`
 	StoredInvoices    int               `json:"storedInvoices"`
+	Exports           int               `json:"exports"`
+	RateLimited       int               `json:"rateLimited"` // 429s of Options.RateLimits
 	PublicKeyIDs      map[string]string `json:"publicKeyIds"`
 }
 
 func (s *Server) simState(w http.ResponseWriter, r *http.Request) {
 	st := simState{BlockedContexts: []string{}, Faults: faultStrings(s.Faults()),
-		SpecViolations: len(s.SpecViolations()), PublicKeyIDs: s.publicKeyIDMap()}
+		SpecViolations: len(s.SpecViolations()), PublicKeyIDs: s.publicKeyIDMap(), RateLimited: s.RateLimited()}
 	s.mu.Lock()
 	st.Challenges = len(s.challenges)
 	st.AuthOperations = len(s.ops)
@@ -240,7 +246,7 @@ func (s *Server) simState(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	st.Persons, st.Subjects = len(s.persons), len(s.subjects)
-	st.OnlineSessions, st.StoredInvoices = len(s.sessions), len(s.store.order)
+	st.OnlineSessions, st.StoredInvoices, st.Exports = len(s.sessions), len(s.store.order), len(s.exports)
 	for _, byWho := range s.grants {
 		st.Grants += len(byWho)
 	}

@@ -21,7 +21,7 @@ import (
 )
 
 // Pre-signed download URLs, the simulator's stand-in for KSeF's blob
-// storage: UPOs are downloadable at /storage/… with an expiry and an HMAC
+// storage: UPOs and export parts (exports.go) are downloadable at /storage/… with an expiry and an HMAC
 // signature in the query, WITHOUT a bearer token (sending one is a client
 // bug: it leaks the access token to the storage service — it is answered,
 // but logged and recorded as a violation). With Options.TLS the URLs are
@@ -36,8 +36,12 @@ const storageRoute = "GET /storage"
 // one the client called (KSeF's URLs point at the environment called), or
 // the https listener with Options.TLS.
 func (s *Server) presign(r *http.Request, sessionRef, kind, name string) (string, time.Time) {
+	return s.presignPath(r, "/storage/"+sessionRef+"/"+kind+"/"+name+".xml")
+}
+
+// presignPath signs a storage path for DownloadURLTTL.
+func (s *Server) presignPath(r *http.Request, p string) (string, time.Time) {
 	exp := s.now().Add(s.opts.DownloadURLTTL).UTC().Truncate(time.Second)
-	p := "/storage/" + sessionRef + "/" + kind + "/" + name + ".xml"
 	se := exp.Format(time.RFC3339)
 	base := "http://" + r.Host
 	s.srvMu.Lock()
@@ -119,6 +123,10 @@ func (s *Server) storageDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/storage/"), "/")
+	if len(parts) == 3 && parts[1] == exportPartKind {
+		s.serveExportPart(w, r, parts[0], parts[2])
+		return
+	}
 	if len(parts) != 3 || !strings.HasSuffix(parts[2], ".xml") {
 		storageError(w, http.StatusNotFound, "BlobNotFound", "The specified blob does not exist.")
 		return

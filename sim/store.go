@@ -121,6 +121,11 @@ func newInvoiceStore() *invoiceStore {
 func (st *invoiceStore) duplicateOf(k uniqueKey) *StoredInvoice { return st.unique[k] }
 
 func (st *invoiceStore) add(inv *StoredInvoice, k uniqueKey) {
+	// KSeF keeps instants to 100 ns (seven fractional digits); so does the
+	// store, so that a range starting at a served date starts exactly there.
+	for _, t := range []*time.Time{&inv.InvoicingDate, &inv.AcquisitionDate, &inv.PermanentStorageDate} {
+		*t = t.Truncate(100 * time.Nanosecond)
+	}
 	st.byNumber[inv.KSeFNumber] = inv
 	st.unique[k] = inv
 	st.order = append(st.order, inv)

@@ -3,6 +3,7 @@
 // (default) or, optionally, as libksef.so in a worker thread.
 const api = require('./lib/client.cjs');
 const errors = require('./lib/errors.cjs');
+const receive = require('./lib/receive.cjs');
 
 module.exports = {
   Client: api.Client,
@@ -11,6 +12,7 @@ module.exports = {
   SavedBatchState: api.SavedBatchState,
   SavedSession: api.SavedSession,
   OnlineSession: api.OnlineSession,
+  SyncState: receive.SyncState,
   xades: api.xades,
   certs: api.certs,
   version: api.version,

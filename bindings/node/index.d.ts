@@ -33,6 +33,14 @@ export interface ClientOptions extends BackendOptions {
   sessionPollInitialMs?: number;
   sessionPollMaxMs?: number;
   sessionPollTimeoutMs?: number;
+  /** Waiting for an export's package: first wait, longest wait, give up after (resumable). */
+  receivePollInitialMs?: number;
+  receivePollMaxMs?: number;
+  receivePollTimeoutMs?: number;
+  /** Where an export being read is spooled (default the system's temporary directory). */
+  tempDir?: string;
+  /** Do not pace downloads, queries and exports by KSeF's limits (rely on its 429s alone). */
+  noRateLimiter?: boolean;
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'off';
 }
 
@@ -342,9 +350,100 @@ export declare class Sessions {
   list(filters?: { sessionType?: 'Online' | 'Batch'; referenceNumber?: string; statuses?: string[]; pageSize?: number; continuationToken?: string; [key: string]: unknown } & CallOptions): Promise<{ sessions: object[]; continuationToken?: string }>;
 }
 
+/** KSeF's InvoiceQueryFilters (docs/ops.md, invoices.query); Date values go as ISO 8601. */
+export interface InvoiceQueryFilters {
+  subjectType: 'Subject1' | 'Subject2' | 'Subject3' | 'SubjectAuthorized';
+  dateRange: { dateType: 'Issue' | 'Invoicing' | 'PermanentStorage'; from: string | Date; to?: string | Date; restrictToPermanentStorageHwmDate?: boolean };
+  ksefNumber?: string;
+  invoiceNumber?: string;
+  amount?: { type: 'Brutto' | 'Netto' | 'Vat'; from?: number; to?: number };
+  sellerNip?: string;
+  buyerIdentifier?: { type: 'Nip' | 'VatUe' | 'Other' | 'None'; value?: string };
+  currencyCodes?: string[];
+  invoicingMode?: 'Online' | 'Offline';
+  isSelfInvoicing?: boolean;
+  formType?: 'FA' | 'PEF' | 'FA_RR';
+  invoiceTypes?: string[];
+  hasAttachment?: boolean;
+}
+
+/** One invoice's InvoiceMetadata, as KSeF returns it. */
+export interface InvoiceMetadata {
+  ksefNumber: string;
+  invoiceNumber: string;
+  issueDate: string;
+  invoicingDate: string;
+  acquisitionDate: string;
+  permanentStorageDate: string;
+  seller: { nip: string; name?: string };
+  buyer: { identifier: { type: string; value?: string }; name?: string };
+  netAmount: number;
+  grossAmount: number;
+  vatAmount: number;
+  currency: string;
+  invoicingMode: string;
+  invoiceType: string;
+  formCode: FormCode;
+  isSelfInvoicing: boolean;
+  hasAttachment: boolean;
+  invoiceHash: string;
+  [key: string]: unknown;
+}
+
+export interface MetadataPage { invoices: InvoiceMetadata[]; cursor?: string; permanentStorageHwmDate?: string; narrowed?: boolean }
+export interface DownloadedInvoice { ksefNumber: string; xml?: Buffer; path?: string; size: number; sha256: string; hashChecked: boolean }
+export interface ExportResult {
+  referenceNumber: string;
+  package: { invoiceCount: number; size: number; isTruncated: boolean; lastPermanentStorageDate?: string; permanentStorageHwmDate?: string; parts: object[] };
+  path?: string;
+  dir?: string;
+  invoices: { metadata: InvoiceMetadata; path?: string; xml?: Buffer }[];
+}
+
+/** A sync's state kept by the caller instead of a file; JSON.stringify it to store. */
+export declare class SyncState {
+  constructor(raw?: object);
+  static fromJSON(text: string): SyncState;
+  raw: object;
+  toJSON(): object;
+}
+
+/** A document a sync delivered: its files in the sync's dir. */
+export declare class SyncedInvoice {
+  ksefNumber: string;
+  subjectType: string;
+  path?: string;
+  metadataPath: string;
+  metadata: InvoiceMetadata;
+  /** The XML, read from its file. */
+  readonly xml: Buffer;
+}
+
+export interface SyncOptions extends CallOptions {
+  /** The state's file (moved atomically after each window), or a SyncState kept by the caller. */
+  state: string | SyncState;
+  dir: string;
+  subjectTypes?: InvoiceQueryFilters['subjectType'][];
+  since?: string | Date;
+  onlyMetadata?: boolean;
+  timeoutMs?: number;
+}
+
 export declare class Invoices {
   /** Send invoices through one online session: per document its KSeF number or typed failure, KOD I links, and the session UPO. */
   send(invoices: Iterable<Invoice>, options?: SendOptions): Promise<SendReport>;
+  /** Download an invoice exactly as KSeF stores it (or write it to path); 21164: ApiError. */
+  get(ksefNumber: string, options?: { path?: string; timeoutMs?: number } & CallOptions): Promise<DownloadedInvoice>;
+  /** One request of the metadata query; pass cursor back for the next. */
+  queryPage(filters: InvoiceQueryFilters, options?: { sortOrder?: 'Asc' | 'Desc'; pageSize?: number; cursor?: string } & CallOptions): Promise<MetadataPage>;
+  /** Every record of the query, each once (also past KSeF's 10 000-record limit). */
+  query(filters: InvoiceQueryFilters, options?: { sortOrder?: 'Asc' | 'Desc'; pageSize?: number } & CallOptions): AsyncGenerator<InvoiceMetadata, void, undefined>;
+  /** Export, download, check and decrypt: to path (ZIP), into dir, or inline (up to 64 MiB). */
+  export(filters: InvoiceQueryFilters, options?: { path?: string; dir?: string; onlyMetadata?: boolean; timeoutMs?: number } & CallOptions): Promise<ExportResult>;
+  /** Incremental sync: new invoices, window by window; the state moves only after the loop took a window's documents. */
+  sync(options: SyncOptions): AsyncGenerator<SyncedInvoice, void, undefined>;
+  /** The whole sync in one call (invoices.sync) into dir; state is a file. */
+  syncAll(options: SyncOptions & { state: string }): Promise<{ delivered: number; windows: object[]; caughtUp: boolean; documents: object[] }>;
 }
 
 /** A batch's documents: a directory (its *.xml files), paths, or small inputs given whole. */

@@ -6,7 +6,7 @@ const require = createRequire(import.meta.url);
 const k = require('./index.cjs');
 
 export const {
-  Client, SavedTokens, GeneratedToken, SavedSession, OnlineSession, SavedBatchState, xades, certs, version, inflight, call,
+  Client, SavedTokens, GeneratedToken, SavedSession, OnlineSession, SavedBatchState, SyncState, xades, certs, version, inflight, call,
   setBackend, getBackend,
 } = k;
 // The exception classes, one per error code of the core.

@@ -13,10 +13,10 @@ if [ -n "${KSEF_ENV:-}" ]; then
   exec build/bin/ksef-demo
 fi
 
-out=$(mktemp); log=$(mktemp)
+out=$(mktemp); log=$(mktemp); buyer=$(mktemp)
 build/bin/ksef-sim --addr 127.0.0.1:0 --seed-token >"$out" 2>"$log" &
 sim=$!
-trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null; rm -f "$out" "$log"' EXIT
+trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null; rm -f "$out" "$log" "$buyer"' EXIT
 for _ in $(seq 100); do
   [ "$(wc -l <"$out")" -ge 2 ] && break
   kill -0 $sim 2>/dev/null || { cat "$log" >&2; exit 1; }
@@ -30,12 +30,12 @@ echo "simulator: $url"
 echo
 
 echo "== Go (core/ksef)"
-build/bin/ksef-demo --base-url "$url"
+build/bin/ksef-demo --base-url "$url" --buyer-out "$buyer"
 echo
 
 for part in build/scripts/demo.d/*.sh; do
   [ -e "$part" ] || continue
-  KSEF_SIM_URL="$url" KSEF_SIM_NIP="$nip" KSEF_SIM_TOKEN="$token" bash "$part"
+  KSEF_SIM_URL="$url" KSEF_SIM_NIP="$nip" KSEF_SIM_TOKEN="$token" KSEF_DEMO_BUYER="$buyer" bash "$part"
   echo
 done
-echo "demo finished: every binding authenticated against the simulator"
+echo "demo finished: every binding authenticated against the simulator; the invoice sent reached its buyer"

@@ -3,9 +3,12 @@
 // an online session, print its KSeF number and KOD I link, close the
 // session, wait for processing and verify the invoice's UPO — against the
 // bundled simulator by default, or against a real KSeF environment when
-// KSEF_ENV (test|demo|prod), KSEF_NIP and KSEF_TOKEN are set.
+// KSEF_ENV (test|demo|prod), KSEF_NIP and KSEF_TOKEN are set. The invoice's
+// buyer is a second test subject on the simulator (KSEF_BUYER_NIP in a
+// real environment); with --buyer-out its NIP and token go to a file, for
+// the demo's last step: the buyer's sync (build/scripts/demo.d/90-sync.sh).
 //
-//	ksef-demo --base-url http://127.0.0.1:PORT/v2   # simulator: creates a test subject and a KSeF token first
+//	ksef-demo --base-url http://127.0.0.1:PORT/v2   # simulator: creates the test subjects and KSeF tokens first
 //	KSEF_ENV=test KSEF_NIP=… KSEF_TOKEN=… ksef-demo  # the real TEST environment
 //	KSEF_NIP=… KSEF_TOKEN=… ksef-demo --base-url … --batch 200  # a batch session of 200 generated invoices
 //
@@ -14,6 +17,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -38,6 +42,7 @@ import (
 func main() {
 	baseURL := flag.String("base-url", "", "simulator (or proxy) API base URL including /v2")
 	verbose := flag.Bool("v", false, "log retries, refreshes and warnings to stderr")
+	buyerOut := flag.String("buyer-out", "", "simulator: write the NIP and KSeF token of the invoice's buyer (a second test subject) as JSON to this file, for the demo's sync")
 	batchOf := flag.Int("batch", 0, "instead: send this many generated invoices in one batch session (context from KSEF_NIP, KSEF_TOKEN)")
 	flag.Parse()
 	if *batchOf > 0 {
@@ -47,13 +52,13 @@ func main() {
 		}
 		return
 	}
-	if err := run(os.Stdout, *baseURL, *verbose); err != nil {
+	if err := run(os.Stdout, *baseURL, *verbose, *buyerOut); err != nil {
 		fmt.Fprintln(os.Stderr, "ksef-demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(w io.Writer, baseURL string, verbose bool) error {
+func run(w io.Writer, baseURL string, verbose bool, buyerOut string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cfg := ksef.Config{}
@@ -80,23 +85,31 @@ func run(w io.Writer, baseURL string, verbose bool) error {
 	e := c.Environment()
 	fmt.Fprintf(w, "environment      %s (%s)\n", e.Name, e.APIBase)
 
+	// The buyer of the demo's invoice: a second test subject on the
+	// simulator (its token lets the demo's end sync the buyer's side), or
+	// KSEF_BUYER_NIP in a real environment.
+	buyer := os.Getenv("KSEF_BUYER_NIP")
 	if simulated {
 		nip = ids.RandomNIP()
-		if err := c.API().CreateTestSubject(ctx, &api.SubjectCreateRequest{SubjectNip: nip, SubjectType: "VatGroup", Description: "ksefkit demo subject"}); err != nil {
-			return fmt.Errorf("creating the test subject: %w", err)
-		}
-		fmt.Fprintf(w, "test subject     NIP %s created (POST /testdata/subject)\n", nip)
-		var issued struct {
-			ReferenceNumber string `json:"referenceNumber"`
-			Token           string `json:"token"`
-		}
-		if _, err := c.API().Do(ctx, api.Call{Method: "POST", Path: "/_sim/tokens", Route: "POST /_sim/tokens",
-			JSON: map[string]any{"contextIdentifier": ids.ContextIdentifier{Type: ids.ContextNip, Value: nip},
-				"permissions": []string{"InvoiceRead", "InvoiceWrite"}, "description": "ksefkit demo token"}}, &issued); err != nil {
-			return fmt.Errorf("issuing a KSeF token on the simulator: %w", err)
+		issued, err := simSubject(ctx, c, nip, "ksefkit demo subject")
+		if err != nil {
+			return err
 		}
 		token = issued.Token
+		fmt.Fprintf(w, "test subject     NIP %s created (POST /testdata/subject)\n", nip)
 		fmt.Fprintf(w, "KSeF token       %s issued (simulator-only endpoint)\n", issued.ReferenceNumber)
+		buyer = ids.RandomNIP()
+		b, err := simSubject(ctx, c, buyer, "ksefkit demo buyer")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "buyer subject    NIP %s created, with a KSeF token of its own\n", buyer)
+		if buyerOut != "" {
+			j, _ := json.Marshal(map[string]string{"nip": buyer, "token": b.Token})
+			if err := os.WriteFile(buyerOut, j, 0o600); err != nil {
+				return err
+			}
+		}
 	}
 
 	start := time.Now()
@@ -132,7 +145,7 @@ func run(w io.Writer, baseURL string, verbose bool) error {
 		fmt.Fprintf(w, "XAdES auth       reference %s, access token valid until %s\n", info.ReferenceNumber, info.AccessTokenValidUntil.Format(time.RFC3339))
 	}
 
-	if err := sendSample(ctx, w, c, nip); err != nil {
+	if err := sendSample(ctx, w, c, nip, buyer); err != nil {
 		return err
 	}
 
@@ -155,11 +168,32 @@ func run(w io.Writer, baseURL string, verbose bool) error {
 	return nil
 }
 
+// simSubject creates a test subject on the simulator and issues a KSeF
+// token for its context (a simulator-only endpoint).
+func simSubject(ctx context.Context, c *ksef.Client, nip, description string) (*issuedToken, error) {
+	if err := c.API().CreateTestSubject(ctx, &api.SubjectCreateRequest{SubjectNip: nip, SubjectType: "VatGroup", Description: description}); err != nil {
+		return nil, fmt.Errorf("creating the test subject: %w", err)
+	}
+	var issued issuedToken
+	if _, err := c.API().Do(ctx, api.Call{Method: "POST", Path: "/_sim/tokens", Route: "POST /_sim/tokens",
+		JSON: map[string]any{"contextIdentifier": ids.ContextIdentifier{Type: ids.ContextNip, Value: nip},
+			"permissions": []string{"InvoiceRead", "InvoiceWrite"}, "description": description + " token"}}, &issued); err != nil {
+		return nil, fmt.Errorf("issuing a KSeF token on the simulator: %w", err)
+	}
+	return &issued, nil
+}
+
+type issuedToken struct {
+	ReferenceNumber string `json:"referenceNumber"`
+	Token           string `json:"token"`
+}
+
 // sendSample issues the official FA(3) sample — placeholders filled with
-// the context NIP as seller, a unique number and today's date — through
-// one online session, and checks its receipt.
-func sendSample(ctx context.Context, w io.Writer, c *ksef.Client, nip string) error {
-	doc, err := samples.Invoice("fa3", samples.Fill{SellerNIP: nip, Number: "KSEFKIT/DEMO/" + strconv.FormatInt(time.Now().UnixNano(), 36)})
+// the context NIP as seller, the buyer's NIP (random when empty), a unique
+// number and today's date — through one online session, and checks its
+// receipt.
+func sendSample(ctx context.Context, w io.Writer, c *ksef.Client, nip, buyer string) error {
+	doc, err := samples.Invoice("fa3", samples.Fill{SellerNIP: nip, BuyerNIP: buyer, Number: "KSEFKIT/DEMO/" + strconv.FormatInt(time.Now().UnixNano(), 36)})
 	if err != nil {
 		return describe("filling the sample invoice", err)
 	}

@@ -48,15 +48,7 @@ func checkedDownload(route string, h transport.Header, body []byte) (*Download, 
 // storage answers with its own. A relative URL (seen in some KSeF docs
 // examples) is resolved against the API host. Only 200 is success.
 func (c *Client) PresignedGet(ctx context.Context, rawURL, route string) (*Download, error) {
-	u, err := c.resolve(rawURL)
-	if err != nil {
-		return nil, err
-	}
-	h := transport.Header{}
-	if c.UserAgent != "" {
-		h.Set("User-Agent", c.UserAgent)
-	}
-	resp, err := c.Sender.Send(ctx, &transport.Request{Method: "GET", URL: u, Header: h, Route: route, Idempotent: true})
+	resp, err := c.presignedSend(ctx, rawURL, route, false)
 	if err != nil {
 		return nil, err
 	}

@@ -42,3 +42,35 @@ func DateInPoland(t time.Time) string {
 	y, m, d := warsawDate(t)
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 }
+
+// WarsawOffset is Poland's UTC offset at instant t (one hour, two in
+// summer time): for reading and writing Polish wall-clock times without a
+// zoneinfo database (the metadata query reads a date-time without an
+// offset as Warsaw time).
+func WarsawOffset(t time.Time) time.Duration { return warsawOffset(t) }
+
+// InPoland is t shown on Poland's wall clock (a fixed zone of the offset in
+// force at t), for calendar arithmetic in Polish time.
+func InPoland(t time.Time) time.Time {
+	off := warsawOffset(t)
+	return t.In(time.FixedZone(warsawZoneName(off), int(off/time.Second)))
+}
+
+func warsawZoneName(off time.Duration) string {
+	if off == 2*time.Hour {
+		return "CEST"
+	}
+	return "CET"
+}
+
+// FromPolishWallClock is the instant at which Poland's clocks show the
+// wall-clock reading of w (its zone is ignored). In the autumn hour that
+// happens twice the first is taken; a reading the spring change skips is
+// read in winter time.
+func FromPolishWallClock(w time.Time) time.Time {
+	wall := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC)
+	if summer := wall.Add(-2 * time.Hour); warsawOffset(summer) == 2*time.Hour {
+		return summer
+	}
+	return wall.Add(-time.Hour)
+}

@@ -15,11 +15,15 @@ import (
 	"github.com/ksefkit/ksefkit/core/batch"
 	"github.com/ksefkit/ksefkit/core/env"
 	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/export"
+	"github.com/ksefkit/ksefkit/core/hwm"
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/ippolicy"
 	"github.com/ksefkit/ksefkit/core/online"
 	"github.com/ksefkit/ksefkit/core/poll"
 	"github.com/ksefkit/ksefkit/core/pubkeys"
+	"github.com/ksefkit/ksefkit/core/ratelimit"
+	"github.com/ksefkit/ksefkit/core/receive"
 	"github.com/ksefkit/ksefkit/core/secret"
 	"github.com/ksefkit/ksefkit/core/transport"
 )
@@ -49,6 +53,16 @@ type Config struct {
 	// SessionPoll bounds waiting for invoices and sessions to be processed
 	// (default online.DefaultPoll: up to 10 minutes).
 	SessionPoll poll.Policy
+	// ReceivePoll bounds waiting for an export's package (default
+	// export.DefaultPoll: up to 15 minutes) and for a just-accepted invoice
+	// to become downloadable (receive.DefaultPoll: up to 2 minutes).
+	ReceivePoll poll.Policy
+	// TempDir holds the spool of an export being read (default os.TempDir()).
+	TempDir string
+	// NoRateLimiter turns the client-side rate limiter off: downloads,
+	// queries and exports then go out as fast as asked and rely on KSeF's
+	// 429s alone.
+	NoRateLimiter bool
 	// RefreshLeeway is how long before expiry tokens are renewed (default 60 s).
 	RefreshLeeway time.Duration
 	// Logger receives retries, refreshes and system warnings; never secrets.
@@ -65,6 +79,10 @@ type Client struct {
 	flow    *auth.Flow
 	session *auth.Session
 	online  *online.Sessions
+	limiter *ratelimit.Limiter
+	receive *receive.Receiver
+	exports *export.Exports
+	syncer  *hwm.Syncer
 	batches *batch.Batches
 	logger  *slog.Logger
 }
@@ -110,10 +128,51 @@ func New(cfg Config) (*Client, error) {
 		API: a, Keys: keys, AccessToken: c.AccessToken, Context: c.authContext, Clock: clock,
 		Poll: cfg.SessionPoll, QRBase: e.QRBase, Logger: logger,
 	})
+	c.limiter = ratelimit.New(ratelimit.Config{
+		Key: func() string { return c.authContext().String() }, Loader: c.rateLimits, Logger: logger, Disabled: cfg.NoRateLimiter,
+	})
+	c.receive = receive.New(receive.Config{API: a, AccessToken: c.AccessToken, Clock: clock, Limiter: c.limiter, Poll: cfg.ReceivePoll, Logger: logger})
+	c.exports = export.New(export.Config{
+		API: a, Keys: keys, AccessToken: c.AccessToken, Clock: clock, Limiter: c.limiter, Poll: cfg.ReceivePoll,
+		TempDir: cfg.TempDir, Logger: logger,
+	})
+	c.syncer = hwm.New(hwm.Config{Exports: c.exports, Clock: clock, Context: func() string { return c.authContext().String() }, Logger: logger})
 	c.batches = batch.New(batch.Config{
 		API: a, Keys: keys, AccessToken: c.AccessToken, Context: c.authContext, Clock: clock, Sessions: c.online, Logger: logger,
 	})
 	return c, nil
+}
+
+// Sync brings the invoices KSeF holds for the context into fn — once, and
+// on later runs only what is new — with the state in store (hwm.FileStore
+// for a file). The state moves only after fn took a window's documents.
+func (c *Client) Sync(ctx context.Context, store hwm.Store, o hwm.Options, fn func(hwm.Document) error) (*hwm.Report, error) {
+	return c.syncer.Run(ctx, store, o, fn)
+}
+
+// Syncer gives the window-by-window form of Sync (package hwm).
+func (c *Client) Syncer() *hwm.Syncer { return c.syncer }
+
+// Invoices downloads invoices and queries their metadata (package receive).
+func (c *Client) Invoices() *receive.Receiver { return c.receive }
+
+// Exports starts, resumes and downloads invoice exports (package export).
+func (c *Client) Exports() *export.Exports { return c.exports }
+
+// RateLimiter is the client-side limiter the receiving workflows wait on.
+func (c *Client) RateLimiter() *ratelimit.Limiter { return c.limiter }
+
+// rateLimits loads the context's effective limits (GET /rate-limits).
+func (c *Client) rateLimits(ctx context.Context) (map[string]ratelimit.Limits, error) {
+	tok, err := c.AccessToken(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.api.RateLimits(ctx, tok)
+	if err != nil {
+		return nil, err
+	}
+	return ratelimit.FromAPI(r), nil
 }
 
 // Batches gives the client's batch sessions: begin, upload, close, wait,

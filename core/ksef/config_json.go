@@ -35,6 +35,12 @@ type JSONConfig struct {
 	SessionPollInitialMs int64 `json:"sessionPollInitialMs,omitempty" doc:"first wait between session/invoice status checks (default 500)"`
 	SessionPollMaxMs     int64 `json:"sessionPollMaxMs,omitempty" doc:"longest wait between session/invoice status checks (default 5000)"`
 	SessionPollTimeoutMs int64 `json:"sessionPollTimeoutMs,omitempty" doc:"give up waiting for processing after (default 600000; the session goes on in KSeF)"`
+	// Waiting for an export's package and for an invoice to become downloadable.
+	ReceivePollInitialMs int64  `json:"receivePollInitialMs,omitempty" doc:"first wait between export status checks (default 1000; 2000 for a download KSeF answers 21165)"`
+	ReceivePollMaxMs     int64  `json:"receivePollMaxMs,omitempty" doc:"longest wait between export status checks (default 15000)"`
+	ReceivePollTimeoutMs int64  `json:"receivePollTimeoutMs,omitempty" doc:"give up waiting for a package after (default 900000; resumable)"`
+	TempDir              string `json:"tempDir,omitempty" doc:"where an export being read is spooled (default the system's temporary directory; as much space as the package)"`
+	NoRateLimiter        bool   `json:"noRateLimiter,omitempty" doc:"do not pace downloads, queries and exports by KSeF's limits (rely on its 429s alone)"`
 	// RefreshLeewayMs renews tokens this long before they expire (default 60000).
 	RefreshLeewayMs int64 `json:"refreshLeewayMs,omitempty"`
 	// LogLevel sends logs to stderr: "debug", "info", "warn", "error" or "off" (default).
@@ -66,6 +72,7 @@ func (j JSONConfig) Config() (Config, error) {
 		"backoffMs": j.BackoffMs, "pollInitialMs": j.PollInitialMs, "pollMaxMs": j.PollMaxMs, "pollTimeoutMs": j.PollTimeoutMs,
 		"refreshLeewayMs": j.RefreshLeewayMs, "maxAttempts": int64(j.MaxAttempts),
 		"sessionPollInitialMs": j.SessionPollInitialMs, "sessionPollMaxMs": j.SessionPollMaxMs, "sessionPollTimeoutMs": j.SessionPollTimeoutMs,
+		"receivePollInitialMs": j.ReceivePollInitialMs, "receivePollMaxMs": j.ReceivePollMaxMs, "receivePollTimeoutMs": j.ReceivePollTimeoutMs,
 	} {
 		if v < 0 {
 			return Config{}, errs.Invalid(name, "%s must not be negative", name)
@@ -84,6 +91,8 @@ func (j JSONConfig) Config() (Config, error) {
 		Poll:          auth.PollPolicy{Initial: ms(j.PollInitialMs), Max: ms(j.PollMaxMs), Timeout: ms(j.PollTimeoutMs)},
 		RefreshLeeway: ms(j.RefreshLeewayMs),
 		SessionPoll:   poll.Policy{Initial: ms(j.SessionPollInitialMs), Max: ms(j.SessionPollMaxMs), Timeout: ms(j.SessionPollTimeoutMs)},
+		ReceivePoll:   poll.Policy{Initial: ms(j.ReceivePollInitialMs), Max: ms(j.ReceivePollMaxMs), Timeout: ms(j.ReceivePollTimeoutMs)},
+		TempDir:       j.TempDir, NoRateLimiter: j.NoRateLimiter,
 	}
 	switch strings.ToLower(j.LogLevel) {
 	case "", "off", "none":

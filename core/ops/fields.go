@@ -62,7 +62,7 @@ func fields(t reflect.Type, depth int) []Field {
 			name = f.Name
 		}
 		ft := f.Type
-		fd := Field{Name: name, Type: typeName(ft), Optional: strings.Contains(opts, "omitempty") || ft.Kind() == reflect.Pointer,
+		fd := Field{Name: name, Type: typeName(ft), Optional: strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero") || ft.Kind() == reflect.Pointer,
 			Secret: isSecret(f), Doc: f.Tag.Get("doc")}
 		for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
 			ft = ft.Elem()

@@ -77,7 +77,7 @@ func parityCases(t *testing.T) []parityCase {
 		{Name: "error: unknown op", Op: "no.such.op", Input: raw(map[string]any{})},
 		{Name: "error: empty op", Op: "", Input: raw(map[string]any{})},
 		{Name: "error: unknown field", Op: "env.list", Input: raw(map[string]any{"bogus": 1})},
-	}, append(invoiceParityCases(t), append(sessionCases(raw), batchCases(raw)...)...)...)
+	}, append(invoiceParityCases(t), append(append(sessionCases(raw), batchCases(raw)...), receiveCases(raw)...)...)...)
 }
 
 // batchCases are batch inputs refused before any request: KSeF's limits,

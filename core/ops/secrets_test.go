@@ -27,6 +27,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/auth"
 	"github.com/ksefkit/ksefkit/core/batch"
 	"github.com/ksefkit/ksefkit/core/certs"
+	"github.com/ksefkit/ksefkit/core/export"
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/invoice"
 	"github.com/ksefkit/ksefkit/core/ksef"
@@ -237,6 +238,12 @@ func checked(t *testing.T, k *canaryKey) map[string]any {
 		t.Fatal(err)
 	}
 	out["ksef.Client"] = c
+	ex, err := export.New(export.Config{}).Restore(export.State{ReferenceNumber: "20261201-EH-0A1B2C3D4E-5F6A7B8C9D-E0", Key: secret.NewBytes(k.aes), IV: iv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["export.State"] = ex.State()
+	out["export.Export"] = ex
 	for name, v := range batchHolders(t, k, sessions) {
 		out[name] = v
 	}
@@ -349,7 +356,8 @@ var secretTypes = map[string]bool{
 // checkedElsewhere are secret-holding types this package cannot build (it
 // would import itself), with the test that prints them instead.
 var checkedElsewhere = map[string]string{
-	"bridge.Bridge": "core/bridge TestBridgeNeverPrintsTokens",
+	"bridge.Bridge":  "core/bridge TestBridgeNeverPrintsTokens",
+	"export.Package": "core/export TestPackageNeverPrintsItsKey",
 }
 
 // notSecret are types the scan flags by a field's name that holds none:

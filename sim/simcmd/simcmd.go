@@ -60,8 +60,9 @@ type Config struct {
 	// CAOut receives the CA certificate with --tls.
 	CAOut string
 
-	authDelay int
-	level     string
+	authDelay   int
+	level       string
+	exportDelay time.Duration
 }
 
 // FlagSet defines the simulator's flags on a new flag set bound to c. A
@@ -96,6 +97,7 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs.DurationVar(&c.Opts.PartUploadTime, "part-upload-time", 20*time.Minute, "a batch session's upload time per declared part, from its opening (upload URLs expire, close answers 21208)")
 	fs.StringVar(&c.Opts.SpoolDir, "spool-dir", "", "`directory` for uploaded batch parts while they wait for processing (default: the system's temporary directory)")
 	fs.BoolVar(&c.Opts.SkipXSD, "skip-xsd", false, "decide invoices without XSD validation (every other check stays): for load tests")
+	c.receiveFlags(fs)
 	return fs
 }
 
@@ -118,6 +120,9 @@ func (c *Config) Check(args []string) error {
 		return fmt.Errorf("--token-activation must be 0 or more")
 	case c.Opts.TokenActivationDelay == 0:
 		c.Opts.TokenActivationDelay = -1 // sim.Options: negative means active at once
+	}
+	if err := c.checkReceive(); err != nil {
+		return err
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(c.level)); err != nil {
 		return fmt.Errorf("--log-level: %v", err)

@@ -5,6 +5,7 @@
 // results carry (UPO XML) into Buffers.
 
 const { inspect } = require('node:util');
+const { InvoiceReceiving } = require('./receive.cjs');
 
 // document turns an invoice — a Buffer/Uint8Array with the exact bytes to
 // issue, a file path string (native backend only: ksef.wasm has no
@@ -132,9 +133,13 @@ class Sessions {
   [inspect.custom]() { return 'Sessions {}'; }
 }
 
-class Invoices {
+// Invoices sends invoices (here) and receives them (receive.cjs).
+class Invoices extends InvoiceReceiving {
   #c;
-  constructor(c) { this.#c = c; }
+  constructor(c) {
+    super(c);
+    this.#c = c;
+  }
   // send sends invoices through one online session; by default it waits and
   // answers per document its KSeF number or typed failure, and the UPO.
   async send(invoices, {

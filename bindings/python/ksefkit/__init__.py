@@ -24,6 +24,8 @@ from ._types import (AuthInfo, AuthResult, AuthSession, CertificateInfo, Context
                      VersionInfo, build)
 from .client import Client, Environment
 from .errors import ExceptionDetail, ForkError
+from .receive import (DownloadedInvoice, ExportedInvoice, ExportResult, InvoiceMetadata, MetadataPage, SyncedInvoice,
+                      SyncState)
 from .sessions import (DocumentResult, InvoiceResult, OnlineSession, SavedSession, SendReport, SentInvoice,
                        SessionResult, Status, Upo)
 
@@ -64,6 +66,8 @@ __all__ = [
     "GeneratedToken", "KsefToken", "TokensPage", "BatchReport", "BatchDocument", "SavedBatchState", "ForkError", "ExceptionDetail",
     "OnlineSession", "SavedSession", "SentInvoice", "InvoiceResult", "DocumentResult", "SessionResult",
     "SendReport", "Status", "Upo",
+    "InvoiceMetadata", "DownloadedInvoice", "MetadataPage", "ExportResult", "ExportedInvoice", "SyncedInvoice",
+    "SyncState",
 ]
 # BEGIN GENERATED __all__ by `make errors` from core/errs/table.go; do not edit
 __all__ += [

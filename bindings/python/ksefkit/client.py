@@ -54,6 +54,11 @@ class ClientOptions(TypedDict, total=False):
     session_poll_initial: Optional[float]  # waiting for invoices/sessions: first wait
     session_poll_max: Optional[float]  # waiting for invoices/sessions: longest wait
     session_poll_timeout: Optional[float]  # waiting for processing: give up after (resumable)
+    receive_poll_initial: Optional[float]  # waiting for an export's package: first wait
+    receive_poll_max: Optional[float]  # waiting for an export's package: longest wait
+    receive_poll_timeout: Optional[float]  # waiting for an export's package: give up after (resumable)
+    temp_dir: Optional[str]  # where an export being read is spooled
+    no_rate_limiter: Optional[bool]  # do not pace downloads, queries and exports by KSeF's limits
     log_level: Optional[LogLevel]  # the core's log on stderr
 
 
@@ -72,6 +77,11 @@ _OPTIONS = {
     "session_poll_initial": ("sessionPollInitialMs", True),
     "session_poll_max": ("sessionPollMaxMs", True),
     "session_poll_timeout": ("sessionPollTimeoutMs", True),
+    "receive_poll_initial": ("receivePollInitialMs", True),
+    "receive_poll_max": ("receivePollMaxMs", True),
+    "receive_poll_timeout": ("receivePollTimeoutMs", True),
+    "temp_dir": ("tempDir", False),
+    "no_rate_limiter": ("noRateLimiter", False),
     "log_level": ("logLevel", False),
 }
 

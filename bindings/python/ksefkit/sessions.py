@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 from . import _backend
 from ._types import parse_time
 from .errors import KsefError, error_from_envelope
+from .receive import InvoiceReceiving
 
 if TYPE_CHECKING:
     from .client import Client
@@ -362,8 +363,8 @@ class Sessions:
             pageSize=page_size, continuationToken=continuation_token)}))
 
 
-class Invoices:
-    """Sending invoices (``client.invoices``)."""
+class Invoices(InvoiceReceiving):
+    """Sending invoices (``client.invoices``) — and receiving them (receive.py)."""
 
     def __init__(self, client: Client) -> None:
         self._c = client

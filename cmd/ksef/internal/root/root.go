@@ -13,6 +13,7 @@ import (
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/certscmd"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/cmdutil"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/configcmd"
+	"github.com/ksefkit/ksefkit/cmd/ksef/internal/invoicescmd"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/iostreams"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/limitscmd"
 	"github.com/ksefkit/ksefkit/cmd/ksef/internal/onlinecmd"
@@ -62,6 +63,7 @@ Exit codes: 0 ok, 1 KSeF refused or failed, 2 usage or input, 3 authentication,
 		{"setup", configcmd.NewCmd(f)},
 		{"ksef", authcmd.NewCmd(f)},
 		{"ksef", sessionscmd.NewCmd(f)},
+		{"ksef", invoicescmd.NewCmd(f)},
 		{"ksef", tokenscmd.NewCmd(f)},
 		{"ksef", onlinecmd.NewCmd(f)},
 		{"ksef", batchcmd.NewCmd(f)},
