@@ -13,19 +13,25 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Optional, Protocol, Union
+from typing import Any, Callable, Optional, Protocol, Union
 
 from .errors import InputError
 
 BACKENDS = ("native", "wasm")
+
+# A progress callback: gets the core's reports ({"stage", "done", "total",
+# "bytes", "bytesTotal", "detail"}), at most every 100 ms and the last one
+# of each stage.
+Progress = Callable[[dict[str, Any]], None]
 
 
 
 class Core(Protocol):
     """What both backend modules offer (mypy holds each module to it)."""
 
-    def call(self, client: int, op: str, data: Optional[dict[str, Any]] = None) -> Any: ...
-    def call_raw(self, client: int, op: str, payload: bytes) -> bytes: ...
+    def call(self, client: int, op: str, data: Optional[dict[str, Any]] = None,
+             progress: Optional[Progress] = None) -> Any: ...
+    def call_raw(self, client: int, op: str, payload: bytes, progress: Optional[Progress] = None) -> bytes: ...
     def client_new(self, config: dict[str, Any]) -> int: ...
     def client_free(self, handle: int) -> None: ...
     def lib_version(self) -> str: ...
@@ -88,8 +94,11 @@ def current() -> Optional[str]:
 # The functions every module calls. Each is one indirection over the chosen
 # module; the first call chooses it.
 
-def call(client: int, op: str, data: Optional[dict[str, Any]] = None) -> Any:
-    return (_impl or _select()).call(client, op, data)
+def call(client: int, op: str, data: Optional[dict[str, Any]] = None, progress: Optional[Progress] = None) -> Any:
+    if progress is not None and not callable(progress):
+        msg = "progress must be a callable (it gets each progress report, a dict)"
+        raise InputError("input.invalid", msg, raw={"code": "input.invalid", "message": msg, "field": "progress"})
+    return (_impl or _select()).call(client, op, data, progress)
 
 
 def call_raw(client: int, op: str, payload: bytes) -> bytes:

@@ -8,9 +8,10 @@ forked child (Go's threads do not survive fork: a call would hang).
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import threading
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from ._wire import decode, encode_input, op_bytes
 from .errors import ForkError, KsefError
@@ -56,6 +57,9 @@ def _load() -> ctypes.CDLL:
         lib.ksef_client_new.argtypes = [ctypes.c_char_p, _sz, ctypes.POINTER(_u64), _pvoid, _psz]
         lib.ksef_client_free.argtypes = [_u64]
         lib.ksef_call.argtypes = [_u64, ctypes.c_char_p, _sz, ctypes.c_char_p, _sz, _pvoid, _psz]
+        lib.ksef_start_with.argtypes = [_u64, ctypes.c_char_p, _sz, ctypes.c_char_p, _sz, ctypes.c_char_p, _sz, _pvoid, _psz]
+        lib.ksef_resume.argtypes = [_u64, ctypes.c_char_p, _sz, _pvoid, _psz]
+        lib.ksef_cancel.argtypes = [_u64, _pvoid, _psz]
         lib.ksef_free.argtypes = [ctypes.c_void_p]
         lib.ksef_free.restype = None
         _pid, _lib = os.getpid(), lib
@@ -83,16 +87,41 @@ def _take(l: ctypes.CDLL, out: ctypes.c_void_p, n: ctypes.c_size_t) -> bytes:
         l.ksef_free(out)
 
 
-def call_raw(client: int, op: str, payload: bytes) -> bytes:
+_NATIVE_PROGRESS = b'{"native":true,"progress":true}'
+
+
+def call_raw(client: int, op: str, payload: bytes, progress: Optional[Callable[[dict[str, Any]], None]] = None) -> bytes:
     l = lib()
     o, n = ctypes.c_void_p(), ctypes.c_size_t()
     opb = op_bytes(op)
-    l.ksef_call(client, opb, len(opb), payload, len(payload), ctypes.byref(o), ctypes.byref(n))
-    return _take(l, o, n)
+    if progress is None:
+        l.ksef_call(client, opb, len(opb), payload, len(payload), ctypes.byref(o), ctypes.byref(n))
+        return _take(l, o, n)
+    # ksef_call with progress: the library does the I/O; each ksef_resume
+    # (the GIL released) returns with the next report, or done.
+    l.ksef_start_with(client, opb, len(opb), payload, len(payload), _NATIVE_PROGRESS, len(_NATIVE_PROGRESS),
+                      ctypes.byref(o), ctypes.byref(n))
+    ev = json.loads(_take(l, o, n))
+    try:
+        while ev.get("kind") != "done":
+            if ev.get("progress") is not None:
+                progress(ev["progress"])
+            l.ksef_resume(ev["op"], b"{}", 2, ctypes.byref(o), ctypes.byref(n))
+            ev = json.loads(_take(l, o, n))
+    except BaseException:
+        # A callback that raised (KeyboardInterrupt included): unwind the operation.
+        if ev.get("kind") != "done":
+            l.ksef_cancel(ev["op"], ctypes.byref(o), ctypes.byref(n))
+            _take(l, o, n)
+        raise
+    if ev.get("progress") is not None:
+        progress(ev["progress"])
+    return json.dumps(ev.get("envelope"), separators=(",", ":")).encode()
 
 
-def call(client: int, op: str, data: Optional[dict[str, Any]] = None) -> Any:
-    return decode(call_raw(client, op, encode_input(data)))
+def call(client: int, op: str, data: Optional[dict[str, Any]] = None,
+         progress: Optional[Callable[[dict[str, Any]], None]] = None) -> Any:
+    return decode(call_raw(client, op, encode_input(data), progress))
 
 
 def client_new(config: dict[str, Any]) -> int:

@@ -39,11 +39,11 @@ import json
 import os
 import socket
 import threading
-import time
 import urllib.error
 import urllib.request
 from typing import Any, Optional
 
+from ._host import Host, KeptBody, Progress
 from ._wire import decode, encode_input, op_bytes
 from .errors import InternalError, InvalidHandleError, KsefError
 
@@ -393,80 +393,95 @@ def _read_capped(resp: Any, limit: Optional[int]) -> Optional[bytearray]:
     return data
 
 
-def _perform(req: dict[str, Any]) -> bytes:
-    """Do one http event and return the answer JSON for ksef_resume.
+def _perform(req: dict[str, Any], pulled: Any = None) -> tuple[bytes, Optional[KeptBody]]:
+    """Do one http event; the answer JSON for ksef_resume, and for a
+    streamResponse the body kept for read events.
 
+    pulled is a streamed request body (an iterator of the chunks the core
+    hands out as http.client sends them), sent with its Content-Length.
     The core's limits for the attempt hold while reading: timeoutMs over the
-    whole exchange (_Deadline), and maxBodyBytes counted as the body arrives
-    — past it the connection is closed and the core told "tooLarge", so no
-    more than that is held or base64-encoded (core/step)."""
-    body = base64.b64decode(req["body"]) if req.get("body") else None
+    whole exchange (_Deadline; a kept body's reads included), and
+    maxBodyBytes counted as the body arrives — past it the connection is
+    closed and the core told "tooLarge", so no more than that is held or
+    base64-encoded (docs/step.md)."""
+    headers = dict(req.get("headers") or {})
+    body: Any = base64.b64decode(req["body"]) if req.get("body") else None
+    if req.get("bodyLength") is not None:
+        body, headers["Content-Length"] = pulled, str(req["bodyLength"])
     timeout = (req.get("timeoutMs") or 60000) / 1000
     limit = req.get("maxBodyBytes")  # stated by the core in every http event
-    r = urllib.request.Request(req["url"], data=body, method=req["method"], headers=req.get("headers") or {})
+    r = urllib.request.Request(req["url"], data=body, method=req["method"], headers=headers)
     deadline = _Deadline(timeout)
     _deadline.current = deadline
+    kept: Optional[KeptBody] = None
     try:
         try:
             resp = _opener.open(r, timeout=timeout)
         except urllib.error.HTTPError as e:  # 4xx/5xx are answers, not failures
             resp = e
+        status = resp.status if hasattr(resp, "status") else resp.code
+        if req.get("streamResponse"):
+            kept = KeptBody(resp, deadline)
+            return _dumps({"status": status, "headers": _headers(resp)}).encode(), kept
         with resp:
-            status = resp.status if hasattr(resp, "status") else resp.code
             data = _read_capped(resp, limit)
             if data is None:
-                return _dumps({"error": f"answer exceeds {limit} bytes", "tooLarge": True, "status": status}).encode()
-            headers: dict[str, list[str]] = {}
-            for k, v in resp.headers.items():
-                headers.setdefault(k, []).append(v)
-            return _dumps({"status": status, "headers": headers,
-                           "body": base64.b64encode(data).decode("ascii")}).encode()
+                return _dumps({"error": f"answer exceeds {limit} bytes", "tooLarge": True, "status": status}).encode(), None
+            return _dumps({"status": status, "headers": _headers(resp),
+                           "body": base64.b64encode(data).decode("ascii")}).encode(), None
     except (socket.timeout, TimeoutError):
-        return _dumps({"error": f"no answer within {timeout:g} s", "timeout": True}).encode()
+        return _dumps({"error": f"no answer within {timeout:g} s", "timeout": True}).encode(), None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
         if deadline.expired:  # the read the deadline cut short fails in its own way
-            return _dumps({"error": f"no answer within {timeout:g} s", "timeout": True}).encode()
+            return _dumps({"error": f"no answer within {timeout:g} s", "timeout": True}).encode(), None
         if isinstance(e, http.client.HTTPException):
             # A body cut short (IncompleteRead) or a garbled status line: no
             # whole HTTP answer, so a transport failure for the core, exactly
             # as the native driver reports it. The text of some of these
             # holds what the server sent; only the kind is passed on.
             return _dumps({"error": f"the HTTP answer was cut short or malformed ({type(e).__name__})",
-                           "timeout": False}).encode()
+                           "timeout": False}).encode(), None
         reason = getattr(e, "reason", e)
         is_timeout = isinstance(reason, (socket.timeout, TimeoutError))
-        return _dumps({"error": str(reason) or type(reason).__name__, "timeout": is_timeout}).encode()
+        return _dumps({"error": str(reason) or type(reason).__name__, "timeout": is_timeout}).encode(), None
     finally:
-        deadline.cancel()
+        if kept is None:
+            deadline.cancel()
         _deadline.current = None
 
 
-def _read_host_file(path: str) -> bytes:
-    """Answer a file event (ksef.wasm has no filesystem): the bytes of the file the core named."""
-    try:
-        with open(path, "rb") as f:
-            return _dumps({"data": base64.b64encode(f.read()).decode("ascii")}).encode()
-    except OSError as e:
-        return _dumps({"error": f"{type(e).__name__}: {e.strerror or e}",
-                       "notFound": isinstance(e, FileNotFoundError)}).encode()
+def _headers(resp: Any) -> dict[str, list[str]]:
+    headers: dict[str, list[str]] = {}
+    for k, v in resp.headers.items():
+        headers.setdefault(k, []).append(v)
+    return headers
 
 
-def _drive(inst: _Instance, ev: dict[str, Any]) -> bytes:
+class _Locked:
+    """The instance as the stream host sees it: every call under the lock
+    (HTTP and file work between calls runs outside it)."""
+
+    def __init__(self, inst: _Instance) -> None:
+        self.inst = inst
+
+    def resume(self, op: int, answer: bytes, data: bytes = b"") -> dict[str, Any]:
+        with _lock:
+            if data:
+                return json.loads(self.inst.invoke("ksef_resume_data", [op], [answer, data]))  # type: ignore[no-any-return]
+            return json.loads(self.inst.invoke("ksef_resume", [op], [answer]))  # type: ignore[no-any-return]
+
+    def event_data(self, op: int) -> bytes:
+        with _lock:
+            return self.inst.invoke("ksef_event_data", [op], [])
+
+
+def _drive(inst: _Instance, ev: dict[str, Any], progress: Optional[Progress]) -> bytes:
     """Run the step/resume loop to the done event; returns its envelope JSON."""
+    host = Host(_Locked(inst), _perform, progress)
     try:
         while ev.get("kind") != "done":
-            kind, op = ev.get("kind"), ev["op"]
-            if kind == "http":
-                answer = _perform(ev["http"])  # outside the lock: other threads may use the instance
-            elif kind == "sleep":
-                time.sleep(ev.get("ms", 0) / 1000)
-                answer = b"{}"
-            elif kind == "file":
-                answer = _read_host_file(ev["path"])
-            else:
-                raise InternalError("internal", f"unknown event kind {kind!r}")
-            with _lock:
-                ev = json.loads(inst.invoke("ksef_resume", [op], [answer]))
+            ev = host.handle(ev)
+        host.seen(ev)
     except BaseException:
         # KeyboardInterrupt included: unwind the Go operation so it does not leak.
         if ev.get("kind") != "done" and not inst.dead:
@@ -476,22 +491,26 @@ def _drive(inst: _Instance, ev: dict[str, Any]) -> bytes:
                 except KsefError:
                     pass
         raise
+    finally:
+        host.release()
     env = ev.get("envelope") or {"ok": False, "error": {"code": "internal", "message": "event without envelope"}}
     return _dumps(env).encode("utf-8")
 
 
-def call_raw(client: int, op: str, payload: bytes) -> bytes:
+def call_raw(client: int, op: str, payload: bytes, progress: Optional[Progress] = None) -> bytes:
     opb = op_bytes(op)
+    # The module streams bodies and files in chunks (docs/step.md).
+    options = b'{"streams":true,"progress":true}' if progress is not None else b'{"streams":true}'
     with _lock:
         inst, h = _split(client)
         if not inst.is_network(opb.decode("utf-8", "replace")):
             return inst.invoke("ksef_call", [h], [opb, payload])
-        ev = json.loads(inst.invoke("ksef_start", [h], [opb, payload]))
-    return _drive(inst, ev)
+        ev = json.loads(inst.invoke("ksef_start_with", [h], [opb, payload, options]))
+    return _drive(inst, ev, progress)
 
 
-def call(client: int, op: str, data: Optional[dict[str, Any]] = None) -> Any:
-    return decode(call_raw(client, op, encode_input(data)))
+def call(client: int, op: str, data: Optional[dict[str, Any]] = None, progress: Optional[Progress] = None) -> Any:
+    return decode(call_raw(client, op, encode_input(data), progress))
 
 
 def client_new(config: dict[str, Any]) -> int:

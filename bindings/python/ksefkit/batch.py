@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional, Union
 
+from ._backend import Progress
 from .errors import KsefError
 from .sessions import InvoiceResult, SessionResult, _compact, _error, _ms
 
@@ -115,23 +116,26 @@ class Batch:
              compression: Optional[str] = None, level: Optional[int] = None, store: bool = False,
              part_size: Optional[int] = None, skip_invalid: bool = False, offline_mode: bool = False,
              state_path: Optional[PathLike] = None, upload_concurrency: Optional[int] = None,
-             timeout: Optional[float] = None) -> BatchReport:
+             timeout: Optional[float] = None, progress: Optional[Progress] = None) -> BatchReport:
         """One batch session: documents are a directory (its *.xml files), file
         paths (streamed by the core, never read into Python) or (name, bytes)
         pairs. With state_path an interrupted batch is resumable with resume().
-        timeout (seconds) bounds the wait for KSeF's processing only."""
+        timeout (seconds) bounds the wait for KSeF's processing only.
+        progress(report) gets the core's reports: {"stage": "pack" | "open" |
+        "upload" | "close" | "process" | "upo", "done", "total", "bytes",
+        "bytesTotal", "detail"}; an exception it raises ends the batch."""
         d = {**_source(documents), **_run(wait, upo, state_path, upload_concurrency, timeout), **_compact(
             formCode=form_code, compression=compression, level=level, store=store, partSize=part_size,
             skipInvalid=skip_invalid, offlineMode=offline_mode)}
-        return BatchReport.from_json(self._c.call("batch.send", d))
+        return BatchReport.from_json(self._c.call("batch.send", d, progress))
 
     def resume(self, documents: Documents, *, state: Union[SavedBatchState, dict[str, Any], str, None] = None,
                state_path: Optional[PathLike] = None, reference_number: Optional[str] = None, wait: bool = True,
                upo: bool = True, upload_concurrency: Optional[int] = None,
-               timeout: Optional[float] = None) -> BatchReport:
+               timeout: Optional[float] = None, progress: Optional[Progress] = None) -> BatchReport:
         """Finish an interrupted batch from its state (export_state(), its JSON
         text, or the state_path file) and its documents again: only the parts
-        not yet in are uploaded."""
+        not yet in are uploaded. progress: as for send()."""
         raw: Optional[dict[str, Any]]
         if isinstance(state, SavedBatchState):
             raw = state.raw()
@@ -141,7 +145,7 @@ class Batch:
             raw = state
         d = {**_source(documents), **_run(wait, upo, state_path, upload_concurrency, timeout),
              **_compact(state=raw, referenceNumber=reference_number)}
-        return BatchReport.from_json(self._c.call("batch.resume", d))
+        return BatchReport.from_json(self._c.call("batch.resume", d, progress))
 
     def export_state(self, reference_number: str) -> SavedBatchState:
         """The state of a batch this client sent (SECRET)."""

@@ -7,7 +7,7 @@ import enum
 import math
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Literal, Optional, TypedDict, Union
+from typing import TYPE_CHECKING, Any, Callable, Literal, Optional, TypedDict, Union
 
 if TYPE_CHECKING:  # for mypy only: the package needs nothing at run time
     from typing_extensions import Unpack
@@ -191,9 +191,11 @@ class Client:
             raise InvalidHandleError("handle.invalid", "the client is closed")
         return h
 
-    def call(self, op: str, data: Optional[dict[str, Any]] = None) -> Any:
-        """Run any operation on this client (see docs/ops.md); returns its result."""
-        return _backend.call(self.handle, op, data)
+    def call(self, op: str, data: Optional[dict[str, Any]] = None,
+             progress: Optional[Callable[[dict[str, Any]], None]] = None) -> Any:
+        """Run any operation on this client (see docs/ops.md); returns its
+        result. progress, if given, gets the operation's progress reports."""
+        return _backend.call(self.handle, op, data, progress)
 
     def online_session(self, form_code: Optional[str] = None) -> OnlineSession:
         """Open an online session (FA (3) unless form_code says otherwise);

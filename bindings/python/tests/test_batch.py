@@ -30,7 +30,6 @@ def check(report, want, sim):
     assert len(report.parts) >= 3
 
 
-@pytest.mark.usefixtures("needs_streams")
 @pytest.mark.parametrize("compression", ["Zip", "TarGz"])
 def test_batch_send(authed, sim, tmp_path, compression):
     docs = invoices(sim, 100)
@@ -54,7 +53,6 @@ def test_batch_send(authed, sim, tmp_path, compression):
     assert isinstance(bad.error, ksefkit.InputError)
 
 
-@pytest.mark.usefixtures("needs_streams")
 def test_batch_resume_from_state_file(authed, sim, tmp_path):
     docs = invoices(sim, 30)
     state = tmp_path / "batch.json"
@@ -80,3 +78,39 @@ def test_batch_refused_before_sending(authed):
     with pytest.raises(ksefkit.InputError) as e:
         authed.batch.send([("a.xml", b"<a/>"), ("A.XML", b"<a/>")])
     assert e.value.field == "documents[1].name"
+
+
+def _inflight():
+    """Operations in flight in the backend's core (an exception in progress must unwind them)."""
+    if ksefkit.backend() == "wasm":
+        from ksefkit import _wasm_backend
+        return _wasm_backend.inflight()
+    from ksefkit import _native
+    return _native.lib().ksef_inflight()
+
+
+def test_batch_progress_and_a_raising_callback(authed, sim, tmp_path):
+    for name, data in invoices(sim, 40):
+        (tmp_path / name).write_bytes(data)
+    seen = []
+    r = authed.batch.send(tmp_path, part_size=20_000, store=True, progress=seen.append)
+    assert r.ok and r.successful_invoice_count == 40
+    stages = {p["stage"] for p in seen}
+    assert {"pack", "upload"} <= stages, stages
+    up = [p for p in seen if p["stage"] == "upload"][-1]
+    assert up["done"] == len(r.parts) and 0 < up["bytes"] == up["bytesTotal"], up
+
+    class Stop(Exception):
+        pass
+
+    def stop(p):
+        if p["stage"] == "upload":
+            raise Stop
+
+    again = invoices(sim, 40)
+    with pytest.raises(Stop):
+        authed.batch.send(again, part_size=20_000, store=True, progress=stop)
+    assert _inflight() == 0
+    with pytest.raises(ksefkit.InputError) as e:
+        authed.batch.send(again, progress="yes")
+    assert e.value.field == "progress"
