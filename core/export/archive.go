@@ -9,11 +9,11 @@ import (
 	"errors"
 	"io"
 	"iter"
-	"os"
 	"strings"
 
 	"github.com/ksefkit/ksefkit/core/api"
 	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/hostfs"
 )
 
 // MetadataFile is the name of the package's metadata file.
@@ -31,7 +31,7 @@ const (
 // offset. Close it to free the disk space.
 type Archive struct {
 	ref    string
-	f      *os.File
+	f      hostfs.Spool
 	zr     *zip.Reader
 	byName map[string]*zip.File
 	// metadataOnly: an export of metadata only, without invoice files.
@@ -48,17 +48,14 @@ type Document struct {
 }
 
 // Open downloads the package into a spool and opens it. Natively the
-// spool is a temporary file in Config.TempDir; where the core has no
-// filesystem (ksef.wasm) this fails until the host provides one.
+// spool is an unlinked temporary file in Config.TempDir; where the core has
+// no filesystem (ksef.wasm) it is the host's scratch file (a spool event).
 func (p *Package) Open(ctx context.Context) (*Archive, error) {
-	f, err := os.CreateTemp(p.e.x.cfg.TempDir, "ksef-export-*.zip")
+	f, err := hostfs.NewSpool(ctx, p.e.x.cfg.TempDir)
 	if err != nil {
 		return nil, errs.Invalid("tempDir", "cannot create the spool for the package: %s (the export needs as much temporary disk space as the package: %d bytes)", pathError(err), p.Info.Size)
 	}
-	// Unlinked right away: the data lives as long as the descriptor, and a
-	// crash leaves no file behind.
-	os.Remove(f.Name())
-	n, err := p.download(ctx, f, truncateTo(f))
+	n, err := p.download(ctx, f, func(size int64) error { return f.Truncate(size) })
 	if err != nil {
 		f.Close()
 		if e := errs.As(err); e.Code == errs.InputInvalid {
@@ -69,7 +66,7 @@ func (p *Package) Open(ctx context.Context) (*Archive, error) {
 	return openSpool(p.e.ref, f, n, p.e.onlyMetadata)
 }
 
-func openSpool(ref string, f *os.File, size int64, metadataOnly bool) (*Archive, error) {
+func openSpool(ref string, f hostfs.Spool, size int64, metadataOnly bool) (*Archive, error) {
 	zr, err := zip.NewReader(f, size)
 	if err != nil {
 		f.Close()

@@ -44,8 +44,7 @@ func (p *Package) WriteTo(ctx context.Context, w io.Writer) (int64, error) {
 }
 
 // WriteFile writes the decrypted package to path (through the host's
-// files: hostfs), replacing it. On error the file is removed where the
-// host lets the core do that (natively), and otherwise must be discarded.
+// files: hostfs), replacing it. On error the file is removed.
 func (p *Package) WriteFile(ctx context.Context, path string) (int64, error) {
 	w, err := hostfs.Create(ctx, path)
 	if err != nil {
@@ -63,8 +62,8 @@ func (p *Package) WriteFile(ctx context.Context, path string) (int64, error) {
 	if e := errs.As(err); e != nil && e.Code == errs.InputInvalid {
 		e.Field = "path"
 	}
-	if err != nil && local {
-		os.Remove(path)
+	if err != nil {
+		hostfs.Remove(ctx, path) // through the host too: nothing half-written stays
 	}
 	return n, err
 }

@@ -23,6 +23,26 @@ type Streamer interface {
 	Create(ctx context.Context, path string) (io.WriteCloser, error)
 	// List names the regular files directly in dir, sorted.
 	List(ctx context.Context, dir string) ([]string, error)
+	// MkdirAll creates dir and its missing parents (0700).
+	MkdirAll(ctx context.Context, dir string) error
+	// Rename replaces to with from, atomically where the filesystem can.
+	Rename(ctx context.Context, from, to string) error
+	// Remove deletes a file.
+	Remove(ctx context.Context, path string) error
+	// Spool makes an anonymous scratch file in dir ("" : the host's
+	// temporary directory) that no one else can see and that is gone once
+	// closed.
+	Spool(ctx context.Context, dir string) (Spool, error)
+}
+
+// Spool is a scratch file written from the start and read at any offset:
+// an export package that must be read as a ZIP. Truncate cuts it to size
+// and makes the next Write go there (a part downloaded again).
+type Spool interface {
+	io.Writer
+	io.ReaderAt
+	Truncate(size int64) error
+	io.Closer
 }
 
 type streamerKey struct{}
@@ -74,8 +94,73 @@ func List(ctx context.Context, dir string) ([]string, error) {
 	return s.List(ctx, dir)
 }
 
+// MkdirAll creates a directory and its missing parents (0700: what goes
+// there is the taxpayer's business data).
+func MkdirAll(ctx context.Context, dir string) error {
+	s, ok := streamer(ctx)
+	if !ok {
+		return ErrNoStreams
+	}
+	return s.MkdirAll(ctx, dir)
+}
+
+// Rename replaces to with from (atomically where the filesystem can).
+func Rename(ctx context.Context, from, to string) error {
+	s, ok := streamer(ctx)
+	if !ok {
+		return ErrNoStreams
+	}
+	return s.Rename(ctx, from, to)
+}
+
+// Remove deletes a file.
+func Remove(ctx context.Context, path string) error {
+	s, ok := streamer(ctx)
+	if !ok {
+		return ErrNoStreams
+	}
+	return s.Remove(ctx, path)
+}
+
+// NewSpool makes a scratch file in dir ("": the temporary directory).
+func NewSpool(ctx context.Context, dir string) (Spool, error) {
+	s, ok := streamer(ctx)
+	if !ok {
+		return nil, ErrNoStreams
+	}
+	return s.Spool(ctx, dir)
+}
+
 // local is the operating system's filesystem.
 type local struct{}
+
+func (local) MkdirAll(_ context.Context, dir string) error { return os.MkdirAll(dir, 0o700) }
+
+func (local) Rename(_ context.Context, from, to string) error { return os.Rename(from, to) }
+
+func (local) Remove(_ context.Context, path string) error { return os.Remove(path) }
+
+func (local) Spool(_ context.Context, dir string) (Spool, error) {
+	f, err := os.CreateTemp(dir, "ksef-spool-*")
+	if err != nil {
+		return nil, err
+	}
+	// Unlinked right away: the data lives as long as the descriptor, and a
+	// crash leaves no file behind.
+	os.Remove(f.Name())
+	return &fileSpool{f}, nil
+}
+
+// fileSpool is a Spool on an unlinked temporary file.
+type fileSpool struct{ *os.File }
+
+func (s *fileSpool) Truncate(size int64) error {
+	if err := s.File.Truncate(size); err != nil {
+		return err
+	}
+	_, err := s.Seek(size, io.SeekStart)
+	return err
+}
 
 func (local) Open(_ context.Context, path string) (io.ReadCloser, int64, error) {
 	f, err := os.Open(path)

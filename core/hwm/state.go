@@ -3,6 +3,8 @@ package hwm
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/errs"
+	"github.com/ksefkit/ksefkit/core/hostfs"
 )
 
 // State is where a sync stands: per subject type the start of its next
@@ -101,9 +104,10 @@ type Store interface {
 // state or the new one.
 type FileStore struct{ Path string }
 
-// Load reads the file; a missing file is no state yet.
-func (f FileStore) Load(context.Context) (*State, error) {
-	b, err := os.ReadFile(f.Path)
+// Load reads the file (through the host where it holds the files); a
+// missing file is no state yet.
+func (f FileStore) Load(ctx context.Context) (*State, error) {
+	b, err := hostfs.ReadFile(ctx, f.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -113,11 +117,15 @@ func (f FileStore) Load(context.Context) (*State, error) {
 	return ParseState(b)
 }
 
-// Save replaces the file.
-func (f FileStore) Save(_ context.Context, s *State) error {
+// Save replaces the file. Through a host (the step driver) the new state
+// is written beside the file and renamed over it by the host.
+func (f FileStore) Save(ctx context.Context, s *State) error {
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return errs.Wrap(errs.Internal, err, "encoding the sync state")
+	}
+	if !hostfs.IsLocal(ctx) {
+		return f.saveThroughHost(ctx, append(b, '\n'))
 	}
 	dir := filepath.Dir(f.Path)
 	tmp, err := os.CreateTemp(dir, filepath.Base(f.Path)+".tmp-*")
@@ -145,6 +153,29 @@ func (f FileStore) Save(_ context.Context, s *State) error {
 	if d, err := os.Open(dir); err == nil {
 		d.Sync() // the rename itself reaches the disk
 		d.Close()
+	}
+	return nil
+}
+
+func (f FileStore) saveThroughHost(ctx context.Context, b []byte) error {
+	var suffix [6]byte
+	rand.Read(suffix[:])
+	tmp := f.Path + ".tmp-" + hex.EncodeToString(suffix[:])
+	w, err := hostfs.Create(ctx, tmp)
+	if err == nil {
+		_, err = w.Write(b)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = hostfs.Rename(ctx, tmp, f.Path)
+		}
+		if err != nil {
+			hostfs.Remove(ctx, tmp)
+		}
+	}
+	if err != nil {
+		return errs.Invalid("statePath", "cannot write the sync state: %v", err)
 	}
 	return nil
 }

@@ -231,7 +231,7 @@ func newInbox(dir string) (*inbox, error) {
 // write writes one file of the inbox.
 func (b *inbox) write(ctx context.Context, name string, data []byte) (string, error) {
 	if !b.created {
-		if err := mkdirAll(b.dir); err != nil {
+		if err := mkdirAll(ctx, b.dir); err != nil {
 			return "", err
 		}
 		b.created = true
@@ -242,8 +242,8 @@ func (b *inbox) write(ctx context.Context, name string, data []byte) (string, er
 
 // mkdirAll creates the directory documents go to (0700: they are the
 // taxpayer's business data).
-func mkdirAll(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+func mkdirAll(ctx context.Context, dir string) error {
+	if err := hostfs.MkdirAll(ctx, dir); err != nil {
 		return errs.Invalid("dir", "cannot create the directory: %s", pathErr(err))
 	}
 	return nil

@@ -137,6 +137,52 @@ func (s *streamer) List(ctx context.Context, dir string) ([]string, error) {
 	return out, nil
 }
 
+// MkdirAll, Rename and Remove are one event each, answered {} or with the
+// host's error.
+func (s *streamer) MkdirAll(ctx context.Context, dir string) error {
+	return s.simple(ctx, event{Kind: "mkdir", Path: dir}, dir)
+}
+
+func (s *streamer) Rename(ctx context.Context, from, to string) error {
+	return s.simple(ctx, event{Kind: "rename", Path: from, To: to}, from)
+}
+
+func (s *streamer) Remove(ctx context.Context, path string) error {
+	return s.simple(ctx, event{Kind: "remove", Path: path}, path)
+}
+
+func (s *streamer) simple(ctx context.Context, ev event, path string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r, err := s.op.ask(ctx, ev, nil)
+	if err != nil {
+		return err
+	}
+	_, err = decodeAnswer(r, ev.Kind, false, fileFailure(path))
+	return err
+}
+
+// Spool asks the host for a scratch file (a spool event); dir is the
+// core's wish, the host's temporary directory is where it goes.
+func (s *streamer) Spool(ctx context.Context, _ string) (hostfs.Spool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	id := s.op.newID()
+	r, err := s.op.ask(ctx, event{Kind: "spool", Stream: id}, nil)
+	if err == nil {
+		_, err = decodeAnswer(r, "spool", false, fileFailure("(spool)"))
+	}
+	if err != nil {
+		if !reported(err) {
+			s.op.tell(event{Kind: "close", Stream: id})
+		}
+		return nil, err
+	}
+	return &hostSpool{w: hostWriter{op: s.op, ctx: ctx, id: id, fail: fileFailure("(spool)")}}, nil
+}
+
 // reported says whether err is a failure the host reported on a file (it
 // then holds nothing of the stream), rather than a garbled answer or an
 // abandoned one, after which it may.

@@ -40,6 +40,10 @@
 //	{"kind":"create","op":7,"stream":5,"path":"/out/export.zip"}      (wasm)
 //	{"kind":"write","op":7,"stream":5,"offset":0,"dataLen":65536}    + bytes (wasm)
 //	{"kind":"list","op":7,"path":"/invoices"}                         (wasm)
+//	{"kind":"spool","op":7,"stream":6}                                (wasm: a scratch file, written, read at any offset)
+//	{"kind":"mkdir","op":7,"path":"/out/inbox"}                       (wasm)
+//	{"kind":"rename","op":7,"path":"/s/state.json.tmp-1a","to":"/s/state.json"} (wasm)
+//	{"kind":"remove","op":7,"path":"/out/export.zip"}                 (wasm)
 //	{"kind":"close","op":7,"stream":4}
 //	{"kind":"progress","op":7,"progress":{"stage":"upload","done":1,"total":3,"bytes":…,"bytesTotal":…}}
 //	{"kind":"sleep","op":7,"ms":250}
@@ -57,6 +61,7 @@
 //	create:     {} or {"error":"…"}
 //	write:      {"offset":K} where K = bytes written so far, or {"error":"…"}
 //	list:       {"names":["a.xml","b.xml"]} or {"error":"…","notFound":true}
+//	spool, mkdir, rename, remove: {} or {"error":"…"}
 //	close:      {} or {"error":"…"} (a write stream that could not be flushed)
 //	progress, sleep: {}
 //	file:       {"data":"<base64>"} or {"error":"ENOENT: no such file","notFound":true}
@@ -220,6 +225,7 @@ type event struct {
 	HTTP     *httpRequest    `json:"http,omitempty"`
 	Ms       *int64          `json:"ms,omitempty"`
 	Path     string          `json:"path,omitempty"`
+	To       string          `json:"to,omitempty"`
 	Offset   *int64          `json:"offset,omitempty"`
 	Max      int             `json:"max,omitempty"`
 	DataLen  int             `json:"dataLen,omitempty"`

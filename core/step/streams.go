@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"sync"
 
 	"github.com/ksefkit/ksefkit/core/errs"
 )
@@ -232,4 +233,91 @@ func (w *hostWriter) Close() error {
 	}
 	_, w.err = decodeAnswer(a, "close", false, w.fail)
 	return w.err
+}
+
+// hostSpool is a scratch file of the host: written like a created file
+// (write events), read at any offset (read events), cut back by stating a
+// lower offset in the next write. Safe for concurrent use.
+type hostSpool struct {
+	mu sync.Mutex
+	w  hostWriter
+}
+
+func (s *hostSpool) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// Truncate makes the next write go to size; the host cuts the file there
+// when that write states the offset.
+func (s *hostSpool) Truncate(size int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.w.err != nil {
+		return s.w.err
+	}
+	if size > s.w.off+int64(len(s.w.buf)) {
+		return errs.New(errs.Internal, "a spool cannot grow by truncation")
+	}
+	if keep := size - s.w.off; keep >= 0 {
+		s.w.buf = s.w.buf[:keep] // still buffered: nothing to tell the host
+		return nil
+	}
+	s.w.buf, s.w.off = s.w.buf[:0], size
+	return nil
+}
+
+// ReadAt reads what was written (buffered writes are flushed first), in
+// read events of at most MaxChunk bytes at the offsets asked.
+func (s *hostSpool) ReadAt(p []byte, off int64) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.w.closed {
+		return 0, errors.New("read of a closed host spool")
+	}
+	if s.w.err == nil {
+		s.w.err = s.w.flush()
+	}
+	if s.w.err != nil {
+		return 0, s.w.err
+	}
+	n := 0
+	for n < len(p) {
+		at := off + int64(n)
+		if at >= s.w.off {
+			return n, io.EOF
+		}
+		limit := int(min(int64(len(p)-n), int64(MaxChunk), s.w.off-at))
+		a, err := s.w.op.ask(s.w.ctx, event{Kind: "read", Stream: s.w.id, Offset: offset(at), Max: limit}, nil)
+		if err != nil {
+			return n, errs.FromContext(err, "reading a spool of the host")
+		}
+		ans, err := decodeAnswer(a, "read", true, s.w.fail)
+		if err != nil {
+			return n, err
+		}
+		switch {
+		case ans.Offset == nil || *ans.Offset != at:
+			return n, errs.New(errs.InputInvalid, "the host answered a read at offset %d with bytes from another offset (a chunk lost or repeated)", at)
+		case len(a.data) > limit:
+			return n, errs.New(errs.InputInvalid, "the host answered a read of at most %d bytes with %d", limit, len(a.data))
+		case len(a.data) == 0:
+			return n, errs.New(errs.InputInvalid, "the host answered a read of its spool at %d with no bytes, though %d were written", at, s.w.off)
+		}
+		n += copy(p[n:], a.data)
+	}
+	return n, nil
+}
+
+// Close drops the spool (the host deletes it).
+func (s *hostSpool) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.w.closed {
+		return nil
+	}
+	s.w.closed = true
+	s.w.op.tell(event{Kind: "close", Stream: s.w.id})
+	return nil
 }

@@ -65,6 +65,7 @@ type Event struct {
 	HTTP     *HTTPRequest    `json:"http"`
 	Ms       *int64          `json:"ms"`
 	Path     string          `json:"path"`
+	To       string          `json:"to"`
 	Offset   *int64          `json:"offset"`
 	Max      int             `json:"max"`
 	DataLen  int             `json:"dataLen"`
@@ -108,10 +109,13 @@ type response struct {
 
 func (r *response) Close() error { r.cancel(); return r.body.Close() }
 
-// writer is a file created for write events.
+// writer is a file created for write events; a spool (an unlinked
+// temporary file) is one that may be cut back by a write at a lower
+// offset and read at any offset.
 type writer struct {
-	f *os.File
-	n int64
+	f     *os.File
+	n     int64
+	spool bool
 }
 
 func (w *writer) Close() error { return w.f.Close() }
@@ -219,6 +223,13 @@ func (h *Host) handle(c Core, ev Event) ([]byte, error) {
 			return c.Resume(op, answer(map[string]string{"error": "no such write stream"}), nil), nil
 		}
 		data := c.EventData(op)
+		if w.spool && ev.Offset != nil && *ev.Offset < w.n {
+			if err := w.f.Truncate(*ev.Offset); err != nil {
+				return c.Resume(op, answer(failed(err)), nil), nil
+			}
+			w.n = *ev.Offset
+			w.f.Seek(w.n, io.SeekStart)
+		}
 		if len(data) != ev.DataLen || ev.Offset == nil || *ev.Offset != w.n {
 			return nil, fmt.Errorf("write event at %v with %d bytes (dataLen %d), the file has %d", ev.Offset, len(data), ev.DataLen, w.n)
 		}
@@ -232,6 +243,28 @@ func (h *Host) handle(c Core, ev Event) ([]byte, error) {
 		if s, ok := h.streams[ev.Stream]; ok {
 			delete(h.streams, ev.Stream)
 			err = s.Close()
+		}
+		if err != nil {
+			return c.Resume(op, answer(failed(err)), nil), nil
+		}
+		return c.Resume(op, []byte(`{}`), nil), nil
+	case "spool":
+		f, err := os.CreateTemp("", "steptest-spool-*")
+		if err != nil {
+			return c.Resume(op, answer(failed(err)), nil), nil
+		}
+		os.Remove(f.Name())
+		h.streams[ev.Stream] = &writer{f: f, spool: true}
+		return c.Resume(op, []byte(`{}`), nil), nil
+	case "mkdir", "rename", "remove":
+		var err error
+		switch ev.Kind {
+		case "mkdir":
+			err = os.MkdirAll(ev.Path, 0o700)
+		case "rename":
+			err = os.Rename(ev.Path, ev.To)
+		default:
+			err = os.Remove(ev.Path)
 		}
 		if err != nil {
 			return c.Resume(op, answer(failed(err)), nil), nil
@@ -267,6 +300,11 @@ func (h *Host) read(c Core, ev Event) ([]byte, error) {
 	switch s := h.streams[ev.Stream].(type) {
 	case *os.File:
 		n, err = s.ReadAt(buf, *ev.Offset)
+	case *writer:
+		if !s.spool {
+			return c.Resume(op, answer(map[string]string{"error": "a created file is not read"}), nil), nil
+		}
+		n, err = s.f.ReadAt(buf, *ev.Offset)
 	case *response:
 		if *ev.Offset != s.off {
 			return nil, fmt.Errorf("read of a response at %d, the host is at %d", *ev.Offset, s.off)
