@@ -419,7 +419,7 @@ export declare class SyncedInvoice {
   readonly xml: Buffer;
 }
 
-export interface SyncOptions extends CallOptions {
+export interface SyncOptions extends CallOptions, ProgressOptions {
   /** The state's file (moved atomically after each window), or a SyncState kept by the caller. */
   state: string | SyncState;
   dir: string;
@@ -439,7 +439,7 @@ export declare class Invoices {
   /** Every record of the query, each once (also past KSeF's 10 000-record limit). */
   query(filters: InvoiceQueryFilters, options?: { sortOrder?: 'Asc' | 'Desc'; pageSize?: number } & CallOptions): AsyncGenerator<InvoiceMetadata, void, undefined>;
   /** Export, download, check and decrypt: to path (ZIP), into dir, or inline (up to 64 MiB). */
-  export(filters: InvoiceQueryFilters, options?: { path?: string; dir?: string; onlyMetadata?: boolean; timeoutMs?: number } & CallOptions): Promise<ExportResult>;
+  export(filters: InvoiceQueryFilters, options?: { path?: string; dir?: string; onlyMetadata?: boolean; timeoutMs?: number } & CallOptions & ProgressOptions): Promise<ExportResult>;
   /** Incremental sync: new invoices, window by window; the state moves only after the loop took a window's documents. */
   sync(options: SyncOptions): AsyncGenerator<SyncedInvoice, void, undefined>;
   /** The whole sync in one call (invoices.sync) into dir; state is a file. */
@@ -451,7 +451,7 @@ export type BatchFiles = string | string[] | { name: string; data: Uint8Array | 
 
 /** A progress report of a long operation (counters are totals so far). */
 export interface Progress {
-  /** batch: pack, open, upload, close, process, upo */
+  /** batch: pack, open, upload, close, process, upo; export: download; sync: sync */
   stage: string;
   done: number;
   total?: number;

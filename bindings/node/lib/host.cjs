@@ -9,6 +9,8 @@
 // any size stays bounded on this side of the boundary too.
 
 const fs = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
 const { CanceledError, InternalError } = require('./errors.cjs');
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -103,6 +105,22 @@ class FileWriter {
   close() { fs.closeSync(this.fd); }
 }
 
+// A spool: a scratch file in the temporary directory, unlinked at once (it
+// lives as long as its descriptor), written like a created file and read
+// at any offset.
+class Spool extends FileWriter {
+  static make() {
+    const dir = fs.mkdtempSync(join(tmpdir(), 'ksefkit-spool-'));
+    const path = join(dir, 'spool');
+    try {
+      const fd = fs.openSync(path, 'w+', 0o600);
+      return new Spool(fd);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
 // Host answers the events of one operation. inst is the backend (wasm
 // instance or native), signal the caller's AbortSignal, onProgress the
 // caller's progress callback.
@@ -137,6 +155,10 @@ class Host {
       case 'create': return this.resume(op, this.create(ev));
       case 'write': return this.resume(op, this.write(ev));
       case 'list': return this.resume(op, list(ev.path));
+      case 'spool': return this.resume(op, this.spool(ev));
+      case 'mkdir': return this.resume(op, attempt(() => fs.mkdirSync(ev.path, { recursive: true, mode: 0o700 })));
+      case 'rename': return this.resume(op, attempt(() => fs.renameSync(ev.path, ev.to)));
+      case 'remove': return this.resume(op, attempt(() => fs.unlinkSync(ev.path)));
       case 'close': return this.resume(op, this.close(ev.stream));
       default: throw new InternalError({ message: `unknown event kind ${ev.kind}` });
     }
@@ -165,15 +187,32 @@ class Host {
     }
   }
 
+  spool(ev) {
+    try {
+      this.streams.set(ev.stream, Spool.make());
+      return '{}';
+    } catch (e) {
+      return fileError(e);
+    }
+  }
+
   write(ev) {
     const w = this.streams.get(ev.stream);
     if (!(w instanceof FileWriter)) return JSON.stringify({ error: 'no such write stream' });
     const data = this.inst.eventData(ev.op);
+    if (w instanceof Spool && ev.offset < w.n) {
+      try {
+        fs.ftruncateSync(w.fd, ev.offset); // a part fetched again
+      } catch (e) {
+        return fileError(e);
+      }
+      w.n = ev.offset;
+    }
     if (data.length !== ev.dataLen || ev.offset !== w.n) {
       return JSON.stringify({ error: `write of ${data.length} bytes at ${ev.offset}, the file has ${w.n}` });
     }
     try {
-      for (let k = 0; k < data.length;) k += fs.writeSync(w.fd, data, k, data.length - k);
+      for (let k = 0; k < data.length;) k += fs.writeSync(w.fd, data, k, data.length - k, w.n + k);
     } catch (e) {
       return fileError(e);
     }
@@ -184,7 +223,7 @@ class Host {
   async read(ev) {
     const s = this.streams.get(ev.stream);
     const op = ev.op;
-    if (s instanceof FileReader) {
+    if (s instanceof FileReader || s instanceof Spool) {
       const buf = Buffer.allocUnsafe(ev.max);
       let n;
       try {
@@ -335,6 +374,16 @@ function sleep(ms, signal) {
 function readWhole(path) {
   try {
     return JSON.stringify({ data: fs.readFileSync(path).toString('base64') });
+  } catch (e) {
+    return fileError(e);
+  }
+}
+
+// attempt answers a file event that either works ({}) or fails.
+function attempt(fn) {
+  try {
+    fn();
+    return '{}';
   } catch (e) {
     return fileError(e);
   }

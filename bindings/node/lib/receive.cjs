@@ -65,8 +65,9 @@ class InvoiceReceiving {
   // export runs an export and downloads, checks and decrypts its parts: the
   // package goes to path (a ZIP), or into dir, or (neither) its invoices come
   // back inline (up to 64 MiB). A tampered part is a ProtocolError.
-  async export(filters, { path, dir, onlyMetadata, timeoutMs, signal } = {}) {
-    const r = await this.#c.call('invoices.export', { filters, ...compact({ path, dir, onlyMetadata, timeoutMs }) }, { signal });
+  // onProgress follows the download (stage "download": parts and bytes).
+  async export(filters, { path, dir, onlyMetadata, timeoutMs, signal, onProgress } = {}) {
+    const r = await this.#c.call('invoices.export', { filters, ...compact({ path, dir, onlyMetadata, timeoutMs }) }, { signal, onProgress });
     return { ...r, invoices: (r.invoices || []).map((x) => ({ ...x, xml: bytes(x.xml) })) };
   }
 
@@ -75,13 +76,13 @@ class InvoiceReceiving {
   // SyncState — moves on only when the loop asks for the document after a
   // window's last: a loop that stops early, or a crash, gets that window
   // again next time, never loses one.
-  async *sync({ state, dir, subjectTypes, since, onlyMetadata, timeoutMs, signal } = {}) {
+  async *sync({ state, dir, subjectTypes, since, onlyMetadata, timeoutMs, signal, onProgress } = {}) {
     const inFile = !(state instanceof SyncState);
     const base = { dir, ...compact({ subjectTypes, since, onlyMetadata, timeoutMs }) };
     let until;
     for (;;) {
       const input = { ...base, ...(inFile ? { statePath: state } : { state: state.raw }), ...compact({ until }) };
-      const w = await this.#c.call('invoices.sync.window', input, { signal });
+      const w = await this.#c.call('invoices.sync.window', input, { signal, onProgress });
       until = w.until;
       if (w.done) return;
       for (const d of w.documents) yield new SyncedInvoice(d);
@@ -93,8 +94,8 @@ class InvoiceReceiving {
 
   // syncAll is the whole sync in one call (invoices.sync): documents into
   // dir, the state file moved after each window.
-  syncAll({ state, dir, subjectTypes, since, onlyMetadata, timeoutMs, signal } = {}) {
-    return this.#c.call('invoices.sync', { statePath: state, dir, ...compact({ subjectTypes, since, onlyMetadata, timeoutMs }) }, { signal });
+  syncAll({ state, dir, subjectTypes, since, onlyMetadata, timeoutMs, signal, onProgress } = {}) {
+    return this.#c.call('invoices.sync', { statePath: state, dir, ...compact({ subjectTypes, since, onlyMetadata, timeoutMs }) }, { signal, onProgress });
   }
 }
 

@@ -40,13 +40,4 @@ export function forEachBackend(fn, only = BACKENDS) {
   }
 }
 
-// Operations whose bodies stream (batch parts are uploaded from a body made
-// as it is sent) need the step/resume driver to carry streams, which it does
-// not yet — and both Node backends drive every operation through it
-// (ksef.wasm; libksef.so's ksef_start in the worker). The one skip the
-// stream support removes.
-export function streamsSkip(_backend) {
-  return 'streams across the step boundary: stream-infra';
-}
-
 export const platformRe = (backend) => (backend === 'wasm' ? /^wasip1\/wasm$/ : /^linux\//);
