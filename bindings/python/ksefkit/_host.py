@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import socket
+import tempfile
 import time
 from collections.abc import Iterator
 from typing import Any, Callable, Optional, Protocol, Union
@@ -59,8 +60,10 @@ class KeptBody:
 
 
 class _Writer:
-    def __init__(self, f: Any) -> None:
-        self.f, self.n = f, 0
+    def __init__(self, f: Any, spool: bool = False) -> None:
+        # A spool is a scratch file (unlinked at once), written like a created
+        # file and read at any offset.
+        self.f, self.n, self.spool = f, 0, spool
 
     def close(self) -> None:
         self.f.close()
@@ -106,6 +109,14 @@ class Host:
             return self.core.resume(op, _list(ev["path"]))
         if kind == "close":
             return self.core.resume(op, self.close(ev.get("stream", 0)))
+        if kind == "spool":
+            return self.core.resume(op, self.spool(ev))
+        if kind == "mkdir":
+            return self.core.resume(op, _attempt(lambda: os.makedirs(ev["path"], mode=0o700, exist_ok=True)))
+        if kind == "rename":
+            return self.core.resume(op, _attempt(lambda: os.replace(ev["path"], ev["to"])))
+        if kind == "remove":
+            return self.core.resume(op, _attempt(lambda: os.remove(ev["path"])))
         raise InternalError("internal", f"unknown event kind {kind!r}")
 
     def open(self, ev: dict[str, Any]) -> bytes:
@@ -128,11 +139,27 @@ class Host:
         self.streams[ev["stream"]] = _Writer(os.fdopen(fd, "wb"))
         return b"{}"
 
+    def spool(self, ev: dict[str, Any]) -> bytes:
+        try:
+            f = tempfile.TemporaryFile(prefix="ksefkit-spool-")  # noqa: SIM115 - kept until the close event
+        except OSError as e:
+            return _file_error(e)
+        self.streams[ev["stream"]] = _Writer(f, spool=True)
+        return b"{}"
+
     def write(self, ev: dict[str, Any]) -> bytes:
         w = self.streams.get(ev.get("stream", 0))
         if not isinstance(w, _Writer):
             return _dumps({"error": "no such write stream"})
         data = self.core.event_data(ev["op"])
+        off = ev.get("offset")
+        if w.spool and isinstance(off, int) and 0 <= off < w.n:
+            try:  # a part fetched again
+                w.f.truncate(off)
+                w.f.seek(off)
+            except OSError as e:
+                return _file_error(e)
+            w.n = off
         if len(data) != ev.get("dataLen", 0) or ev.get("offset") != w.n:
             return _dumps({"error": f"write of {len(data)} bytes at {ev.get('offset')}, the file has {w.n}"})
         try:
@@ -154,10 +181,13 @@ class Host:
                 return self.core.resume(op, _dumps({"error": f"reading the body: {type(e).__name__}", "timeout": timeout}))
             s.off += len(data)
             return self.core.resume(op, _dumps({"offset": off, "eof": len(data) < limit}), data)
-        if s is not None and not isinstance(s, _Writer):
+        f = s.f if isinstance(s, _Writer) and s.spool else s
+        if f is not None and not isinstance(f, _Writer):
             try:
-                s.seek(off)
-                data = s.read(limit)
+                f.seek(off)
+                data = f.read(limit)
+                if isinstance(s, _Writer):
+                    f.seek(s.n)  # the next write goes to the end
             except OSError as e:
                 return self.core.resume(op, _file_error(e))
             return self.core.resume(op, _dumps({"offset": off, "eof": len(data) < limit}), data)
@@ -226,6 +256,15 @@ def _read_whole(path: str) -> bytes:
             return _dumps({"data": base64.b64encode(f.read()).decode("ascii")})
     except OSError as e:
         return _file_error(e)
+
+
+def _attempt(fn: Callable[[], Any]) -> bytes:
+    """Answer a file event that either works ({}) or fails."""
+    try:
+        fn()
+    except OSError as e:
+        return _file_error(e)
+    return b"{}"
 
 
 def _list(path: str) -> bytes:

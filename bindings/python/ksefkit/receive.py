@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Optional, Union
 
+from ._backend import Progress
 from ._types import parse_time
 
 if TYPE_CHECKING:
@@ -198,13 +199,15 @@ class InvoiceReceiving:
             cursor = p.cursor
 
     def export(self, filters: Filters, *, path: Optional[PathLike] = None, dir: Optional[PathLike] = None,
-               only_metadata: bool = False, timeout: Optional[float] = None) -> ExportResult:
+               only_metadata: bool = False, timeout: Optional[float] = None,
+               progress: Optional[Progress] = None) -> ExportResult:
         """POST /invoices/exports, wait, download, check and decrypt every part; the
         package goes to path (a ZIP), or into dir, or (neither) its invoices come back
-        inline (up to 64 MiB). A tampered part is a ProtocolError."""
+        inline (up to 64 MiB). A tampered part is a ProtocolError. progress(report)
+        follows the download (stage "download": parts and bytes)."""
         r = self._c.call("invoices.export", {"filters": _jsonable(filters), **_compact(
             path=os.fspath(path) if path is not None else None, dir=os.fspath(dir) if dir is not None else None,
-            onlyMetadata=only_metadata, timeoutMs=_ms(timeout))})
+            onlyMetadata=only_metadata, timeoutMs=_ms(timeout))}, progress)
         invoices = tuple(ExportedInvoice(InvoiceMetadata.from_json(x["metadata"]), x.get("path"),
                                          base64.b64decode(x["xml"]) if x.get("xml") else None)
                          for x in r.get("invoices") or ())
@@ -246,12 +249,13 @@ class InvoiceReceiving:
 
     def sync_all(self, *, state: PathLike, dir: PathLike, subject_types: Optional[Sequence[str]] = None,
                  since: Optional[Union[datetime, date]] = None, only_metadata: bool = False,
-                 timeout: Optional[float] = None) -> dict[str, Any]:
+                 timeout: Optional[float] = None, progress: Optional[Progress] = None) -> dict[str, Any]:
         """The whole sync in one call (invoices.sync): documents into dir, the state
-        file moved after each window. Returns the report (delivered, windows, documents)."""
+        file moved after each window. Returns the report (delivered, windows, documents).
+        progress(report) gets the download and sync reports."""
         return dict(self._c.call("invoices.sync", {"statePath": os.fspath(state), "dir": os.fspath(dir), **_compact(
             subjectTypes=list(subject_types) if subject_types else None, since=_jsonable(since),
-            onlyMetadata=only_metadata, timeoutMs=_ms(timeout))}))
+            onlyMetadata=only_metadata, timeoutMs=_ms(timeout))}, progress))
 
 
 __all__: list[str] = ["InvoiceReceiving", "InvoiceMetadata", "DownloadedInvoice", "MetadataPage", "ExportResult",

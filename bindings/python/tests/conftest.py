@@ -44,21 +44,6 @@ class Sim:
             return resp.read()
 
 
-# Operations whose documents or parts stream (batch parts are uploaded from
-# a body made as it is sent) run only where streams reach the core: the
-# step/resume driver under the wasm backend does not carry them yet. The one
-# skip the stream support removes.
-STREAMS_REASON = "streams across the step boundary: stream-infra"
-
-
-@pytest.fixture
-def needs_streams() -> None:
-    """Skips the test on the wasm backend (see STREAMS_REASON)."""
-    import ksefkit
-    if ksefkit.backend() == "wasm":
-        pytest.skip(STREAMS_REASON)
-
-
 def pytest_report_header(config: Any) -> str:
     import ksefkit
     return f"ksefkit backend: {ksefkit.backend()} (KSEFKIT_BACKEND={os.environ.get('KSEFKIT_BACKEND', '')!r})"

@@ -162,22 +162,24 @@ def test_query_refused_locally(world):
     assert e.value.field == "filters.dateRange.to"
 
 
-# Export parts stream (transport.StreamResponse): the needs_streams fixture.
-def test_export_multipart_decrypted_and_read(world, rsim, tmp_path, needs_streams):
+def test_export_multipart_decrypted_and_read(world, rsim, tmp_path):
     r = world["buyer"].invoices.export(filters(world["start"]), dir=tmp_path / "x")
     assert r.package["invoiceCount"] == 97 and len(r.package["parts"]) >= 3 and not r.is_truncated
     assert [i.metadata.ksef_number for i in r.invoices] == in_order(world["numbers"])
     for inv in r.invoices[::10]:
         assert Path(inv.path).read_bytes() == stored(rsim, inv.metadata.ksef_number)
     assert (tmp_path / "x" / "_metadata.json").exists()
-    zipped = world["buyer"].invoices.export(filters(world["start"]), path=tmp_path / "p.zip")
+    seen = []
+    zipped = world["buyer"].invoices.export(filters(world["start"]), path=tmp_path / "p.zip", progress=seen.append)
+    last = [p for p in seen if p["stage"] == "download"][-1]
+    assert last["done"] == len(zipped.package["parts"]) and last["bytes"] == last["bytesTotal"], seen
     import zipfile
     with zipfile.ZipFile(tmp_path / "p.zip") as z:
         assert len(z.namelist()) == 98
     assert zipped.package["size"] == os.path.getsize(tmp_path / "p.zip")
 
 
-def test_export_tampered_part_is_typed(world, rsim, tmp_path, needs_streams):
+def test_export_tampered_part_is_typed(world, rsim, tmp_path):
     rsim.add_faults("GET /storage#2=part-tamper")
     try:
         with pytest.raises(ksefkit.ProtocolError) as e:
@@ -188,7 +190,7 @@ def test_export_tampered_part_is_typed(world, rsim, tmp_path, needs_streams):
     assert not (tmp_path / "t.zip").exists()
 
 
-def test_sync_iterator(rsim, tmp_path, needs_streams):
+def test_sync_iterator(rsim, tmp_path):
     seller, seller_nip = party(rsim)
     buyer, buyer_nip = party(rsim)
     with seller, buyer:
