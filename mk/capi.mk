@@ -152,10 +152,11 @@ c_link = -I$(1)/include -L$(1)/lib -lksef -Wl,-rpath,$(abspath $(1))/lib -lpthre
 
 $(eval $(call c_prog_rules,$(C_BIN),$(BUILD),$$(CC),$$(CXX)))
 
-# What run_tests.sh runs (parity_call: the parity vectors through ksef_call,
+# What run_tests.sh runs (stream_batch: a batch under ksef_start_with, the
+# C program performing the HTTP with streamed part bodies; parity_call: the parity vectors through ksef_call,
 # driven by examples/c/parity.py; hostile_call: the hostile-server suite,
 # driven by examples/c/hostile.py).
-C_TEST_PROGS := token_auth token_auth_cpp test_capi send_invoice batch_send receive_invoices parity_call hostile_call
+C_TEST_PROGS := token_auth token_auth_cpp test_capi send_invoice batch_send stream_batch receive_invoices parity_call hostile_call
 
 # The same C tests built with AddressSanitizer (+ LeakSanitizer) and UBSan.
 # Only the C side is instrumented; the Go runtime inside libksef.so is not,
@@ -164,7 +165,7 @@ C_TEST_PROGS := token_auth token_auth_cpp test_capi send_invoice batch_send rece
 # malloc'ed for the caller — so leak detection stays on (run_tests.sh).
 C_SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 C_SAN_BIN   := $(BUILD)/c-san
-C_SAN_PROGS := token_auth token_auth_cpp test_capi send_invoice parity_call
+C_SAN_PROGS := token_auth token_auth_cpp test_capi send_invoice stream_batch parity_call
 
 $(C_SAN_BIN)/%: $(C_EX_DIR)/%.c $(KSEF_LIB) $(BUILD)/lib/$(KSEF_SONAME) $(KSEF_HDR) $(wildcard $(C_EX_DIR)/*.h)
 	@mkdir -p $(@D)

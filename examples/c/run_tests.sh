@@ -108,6 +108,19 @@ else
 		python3 "$(dirname "$0")/batch_check.py" make "$TMP/invoices" "$URL" "$NIP"
 		KSEF_BATCH_REPORT="$TMP/tgz.json" run "example batch_send (tar.gz)" $EXEC "$BIN/batch_send" "$URL" "$NIP" "$TOKEN" "$TMP/invoices" TarGz 2000
 		run "batch_send tar.gz: every document's outcome, >= 3 parts, verified UPO" python3 "$(dirname "$0")/batch_check.py" check "$TMP/tgz.json"
+		# ksef_start_with: the C program performs the HTTP itself, pulling
+		# the parts' bodies chunk by chunk ({"streams":true}), and the
+		# library doing the I/O with progress reports ({"native":true}).
+		for mode in streams native; do
+			rm -rf "$TMP/invoices" && mkdir -p "$TMP/invoices"
+			python3 "$(dirname "$0")/batch_check.py" make "$TMP/invoices" "$URL" "$NIP"
+			run "ksef_start_with $mode: a batch with progress" $EXEC "$BIN/stream_batch" $mode "$URL" "$NIP" "$TOKEN" "$TMP/invoices" 40000
+			if [ -n "$SAN_BIN" ]; then
+				rm -rf "$TMP/invoices" && mkdir -p "$TMP/invoices"
+				python3 "$(dirname "$0")/batch_check.py" make "$TMP/invoices" "$URL" "$NIP"
+				run "asan+ubsan: ksef_start_with $mode" "$SAN_BIN/stream_batch" $mode "$URL" "$NIP" "$TOKEN" "$TMP/invoices" 40000
+			fi
+		done
 	else
 		skp "batch_send (python3 not installed: it makes the invoices and reads the report)"
 	fi

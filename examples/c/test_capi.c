@@ -129,6 +129,23 @@ static int misuse(void) {
     rc = ksef_start(777, "auth.info", 9, "{}", 2, &out, &len);
     expect("start with forged client", rc, KSEF_EHANDLE, out, len, "handle.invalid");
 
+    /* The streamed protocol's calls (docs/step.md): options checked, bytes
+       beside answers and events checked. */
+    rc = ksef_start_with(0, "version", 7, "{}", 2, "{\"streams\":true,\"progress\":true}", 32, &out, &len);
+    expect("start_with version", rc, KSEF_OK, out, len, "\"kind\":\"done\"");
+    rc = ksef_start_with(0, "version", 7, "{}", 2, "{\"stream\":true}", 15, &out, &len);
+    expect("start_with a misspelt option", rc, KSEF_EFAILED, out, len, "input.invalid");
+    rc = ksef_start_with(0, "version", 7, "{}", 2, NULL, 5, &out, &len);
+    expect("start_with NULL options", rc, KSEF_EINVAL, out, len, "input.invalid");
+    rc = ksef_resume_data(987654, "{}", 2, NULL, 3, &out, &len);
+    expect("resume_data NULL data", rc, KSEF_EINVAL, out, len, "input.invalid");
+    rc = ksef_resume_data(987654, "{}", 2, "abc", 3, &out, &len);
+    expect("resume_data unknown op", rc, KSEF_EHANDLE, out, len, "handle.invalid");
+    rc = ksef_event_data(987654, &out, &len);
+    expect("event_data unknown op", rc, KSEF_EHANDLE, out, len, "handle.invalid");
+    rc = ksef_event_data(987654, NULL, &len);
+    CHECK(rc == KSEF_EINVAL, "event_data NULL out: rc=%d", rc);
+
     /* A network operation under step/resume: the first event asks the host
        for HTTP; cancel it and nothing stays in flight. */
     c = new_client("{\"baseUrl\":\"http://127.0.0.1:9/v2\"}");
@@ -278,44 +295,6 @@ static int xades(const char *url, const char *nip) {
 }
 
 /* ---- online sessions ---- */
-
-static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* b64 encodes n bytes into a malloc'ed, NUL-terminated string. */
-static char *b64(const unsigned char *p, size_t n) {
-    char *o = malloc(4 * ((n + 2) / 3) + 1), *q = o;
-    if (!o) return NULL;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
-        *q++ = B64[v >> 18 & 63];
-        *q++ = B64[v >> 12 & 63];
-        *q++ = i + 1 < n ? B64[v >> 6 & 63] : '=';
-        *q++ = i + 2 < n ? B64[v & 63] : '=';
-    }
-    *q = 0;
-    return o;
-}
-
-/* unb64 decodes len characters of standard Base64 into a malloc'ed
-   buffer; *n gets its size. */
-static unsigned char *unb64(const char *s, size_t len, size_t *n) {
-    unsigned char *o = malloc(len / 4 * 3 + 3);
-    size_t k = 0;
-    unsigned v = 0;
-    int bits = 0;
-    for (size_t i = 0; o && i < len && s[i] != '='; i++) {
-        const char *c = strchr(B64, s[i]);
-        if (!c) break;
-        v = v << 6 | (unsigned)(c - B64);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            o[k++] = (unsigned char)(v >> bits);
-        }
-    }
-    *n = k;
-    return o;
-}
 
 /* find returns the first occurrence of needle in the n bytes at hay. */
 static unsigned char *find(unsigned char *hay, size_t n, const char *needle) {

@@ -50,4 +50,43 @@ static inline const char *json_str(const char *json, const char *key, char *buf,
     return buf;
 }
 
+#define KSEF_B64 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+/* b64 encodes n bytes into a malloc'ed, NUL-terminated string. */
+static inline char *b64(const unsigned char *p, size_t n) {
+    char *o = malloc(4 * ((n + 2) / 3) + 1), *q = o;
+    if (!o) return NULL;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+        *q++ = KSEF_B64[v >> 18 & 63];
+        *q++ = KSEF_B64[v >> 12 & 63];
+        *q++ = i + 1 < n ? KSEF_B64[v >> 6 & 63] : '=';
+        *q++ = i + 2 < n ? KSEF_B64[v & 63] : '=';
+    }
+    *q = 0;
+    return o;
+}
+
+/* unb64 decodes len characters of standard Base64 into a malloc'ed
+   buffer; *n gets its size. */
+static inline unsigned char *unb64(const char *s, size_t len, size_t *n) {
+    const char *alphabet = KSEF_B64;
+    unsigned char *o = malloc(len / 4 * 3 + 3);
+    size_t k = 0;
+    unsigned v = 0;
+    int bits = 0;
+    for (size_t i = 0; o && i < len && s[i] != '='; i++) {
+        const char *c = strchr(alphabet, s[i]);
+        if (!c) break;
+        v = v << 6 | (unsigned)(c - alphabet);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            o[k++] = (unsigned char)(v >> bits);
+        }
+    }
+    *n = k;
+    return o;
+}
+
 #endif
