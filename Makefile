@@ -4,7 +4,8 @@
 #   make cli     build the ksef command-line tool (build/bin/ksef)
 #   make test    every test of every language (what CI runs)
 #   make bench   benchmarks (figures are printed, never asserted)
-#   make test-memory  the 1 GB memory tests: batch (mk/batch.mk) and export (mk/receive.mk)
+#   make test-memory  the 1 GB memory tests: batch (mk/batch.mk) and export (mk/receive.mk), and a
+#                ~200 MB batch over ksef.wasm from Node (mk/node.mk)
 #   make docs    regenerate docs/ops.md and the bindings' error classes (make errors) from Go
 #
 # Area-specific targets live in mk/*.mk (C ABI, Python, wasm, Node).

@@ -6,6 +6,10 @@
 #                      the installed package, ksef-sim and build/lib/libksef.so:
 #                      each suite once on the wasm and once on the native backend,
 #                      under the machine's Node and again under Node 22
+#   make test-memory-node → a ~200 MB batch through ksef.wasm (the parts'
+#                      bodies pulled in chunks, the documents read through file
+#                      events): peak RSS bounded, upload MB/s printed; part of
+#                      make test-memory (~30 s)
 #   make bench-node  → prints size, cold start, call overhead, auth, XAdES figures
 #                      (wasm, and the native backend's call overhead and auth)
 GO    ?= go
@@ -29,7 +33,7 @@ NODE_BENCH    := $(BUILD)/node-bench
 NODE22_VERSION := 22.23.5
 NODE22         := $(BUILD)/node22/bin/node
 
-.PHONY: npm test-node bench-node ksef-sim-bin
+.PHONY: npm test-node test-memory-node bench-node ksef-sim-bin
 
 ksef-sim-bin:
 	@mkdir -p $(BUILD)/bin
@@ -56,6 +60,17 @@ test-node: npm ksef-sim-bin lib $(NODE22)
 	  (cd $(NODE_SCRATCH) && KSEF_SIM=$(abspath $(KSEF_SIM_BIN)) KSEFKIT_LIB=$(abspath $(NODE_KSEF_LIB)) \
 	    KSEFKIT_REQUIRE_NATIVE=1 KSEFKIT_REPO=$(abspath .) $$node --test test/*.test.mjs test/*.test.cjs) || exit 1; \
 	done
+
+test-memory: test-memory-node
+
+# Against the source tree (KSEFKIT_WASM names the build's module); the
+# package resolves through a link in a scratch node_modules.
+test-memory-node: wasm ksef-sim-bin
+	rm -rf $(BUILD)/node-memory && mkdir -p $(BUILD)/node-memory/node_modules $(BUILD)/node-memory/test
+	ln -s $(abspath $(NODE_PKG)) $(BUILD)/node-memory/node_modules/ksefkit
+	cp $(NODE_PKG)/test/memory-batch.mjs $(NODE_PKG)/test/sim.mjs $(BUILD)/node-memory/test/
+	cd $(BUILD)/node-memory && KSEFKIT_WASM=$(abspath $(WASM)) KSEF_SIM=$(abspath $(KSEF_SIM_BIN)) \
+	  $(NODE) --expose-gc test/memory-batch.mjs
 
 $(NODE22):
 	rm -rf $(BUILD)/node22 && mkdir -p $(BUILD)/node22
