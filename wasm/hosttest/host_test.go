@@ -104,7 +104,8 @@ func newHost(t testing.TB) *host {
 	t.Cleanup(func() { mod.Close(ctx) })
 	h := &host{t: t, ctx: ctx, mod: mod, fn: map[string]api.Function{}}
 	for _, name := range []string{"ksef_alloc", "ksef_free", "ksef_version", "ksef_client_new", "ksef_client_free",
-		"ksef_call", "ksef_start", "ksef_resume", "ksef_cancel", "ksef_inflight"} {
+		"ksef_call", "ksef_start", "ksef_resume", "ksef_cancel", "ksef_inflight",
+		"ksef_start_with", "ksef_resume_data", "ksef_event_data"} {
 		f := mod.ExportedFunction(name)
 		if f == nil {
 			t.Fatalf("export %s missing", name)
