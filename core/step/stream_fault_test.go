@@ -425,3 +425,41 @@ func TestNativeProgress(t *testing.T) {
 		t.Fatalf("done carries %s", raw)
 	}
 }
+
+// TestHostSpool: a spool through the host is written in chunks, cut back
+// (a part fetched again) by a write stating a lower offset, and read at
+// any offset, byte for byte.
+func TestHostSpool(t *testing.T) {
+	defer func(v bool) { *step.HostFiles = v }(*step.HostFiles)
+	*step.HostFiles = true
+	first, second := pattern(2*step.MaxChunk+500), pattern(step.MaxChunk+3)
+	keep := int64(step.MaxChunk + 7)
+	want := append(append([]byte(nil), first[:keep]...), second...)
+	e := &step.Engine{Table: job(func(ctx context.Context) (string, error) {
+		s, err := hostfs.NewSpool(ctx, "")
+		if err != nil {
+			return "", err
+		}
+		defer s.Close()
+		s.Write(first)
+		if err := s.Truncate(keep); err != nil {
+			return "", err
+		}
+		s.Write(second)
+		got := make([]byte, len(want))
+		if n, err := s.ReadAt(got, 0); n != len(want) || (err != nil && err != io.EOF) {
+			return "", err
+		}
+		tail := make([]byte, 10)
+		if _, err := s.ReadAt(tail, int64(len(want)-10)); err != nil && err != io.EOF {
+			return "", err
+		}
+		return strconv.FormatBool(bytes.Equal(got, want) && bytes.Equal(tail, want[len(want)-10:])), nil
+	})}
+	noLeaks(t, e)
+	h := &steptest.Host{}
+	ev, err := h.Run(steptest.Engine{E: e}, e.StartWith(nil, "job", nil, streams))
+	if err != nil || result(t, ev) != "true" || h.Seen["spool"] != 1 || h.MaxChunkSeen > step.MaxChunk {
+		t.Fatalf("%v %+v, events %v", err, ev, h.Seen)
+	}
+}
