@@ -123,25 +123,35 @@ func (r *hostReader) fill() error {
 		}
 		limit = int(min(int64(MaxChunk), r.size-r.off))
 	}
-	a, err := r.op.ask(r.ctx, event{Kind: "read", Stream: r.id, Offset: offset(r.off), Max: limit}, nil)
-	if err != nil {
-		return errs.FromContext(err, "reading a stream of the host")
-	}
-	ans, err := decodeAnswer(a, "read", true, r.fail)
+	data, eof, err := readChunk(r.ctx, r.op, r.id, r.off, limit, r.fail)
 	if err != nil {
 		return err
 	}
-	switch {
-	case ans.Offset == nil || *ans.Offset != r.off:
-		return errs.New(errs.InputInvalid, "the host answered a read at offset %d with bytes from another offset (a chunk lost or repeated)", r.off)
-	case len(a.data) > limit:
-		return errs.New(errs.InputInvalid, "the host answered a read of at most %d bytes with %d", limit, len(a.data))
-	case len(a.data) == 0 && !ans.EOF:
-		return errs.New(errs.InputInvalid, "the host answered a read with no bytes and no eof")
-	}
-	r.off += int64(len(a.data))
-	r.buf, r.eof = a.data, ans.EOF
+	r.off += int64(len(data))
+	r.buf, r.eof = data, eof
 	return nil
+}
+
+// readChunk asks the host for up to limit bytes of stream id at offset at,
+// and checks that they start there and fit; no bytes come only with eof.
+func readChunk(ctx context.Context, op *operation, id uint64, at int64, limit int, fail failure) ([]byte, bool, error) {
+	a, err := op.ask(ctx, event{Kind: "read", Stream: id, Offset: offset(at), Max: limit}, nil)
+	if err != nil {
+		return nil, false, errs.FromContext(err, "reading a stream of the host")
+	}
+	ans, err := decodeAnswer(a, "read", true, fail)
+	if err != nil {
+		return nil, false, err
+	}
+	switch {
+	case ans.Offset == nil || *ans.Offset != at:
+		return nil, false, errs.New(errs.InputInvalid, "the host answered a read at offset %d with bytes from another offset (a chunk lost or repeated)", at)
+	case len(a.data) > limit:
+		return nil, false, errs.New(errs.InputInvalid, "the host answered a read of at most %d bytes with %d", limit, len(a.data))
+	case len(a.data) == 0 && !ans.EOF:
+		return nil, false, errs.New(errs.InputInvalid, "the host answered a read with no bytes and no eof")
+	}
+	return a.data, ans.EOF, nil
 }
 
 // Len is what is left to read when the size is known (a file): readers
@@ -289,23 +299,14 @@ func (s *hostSpool) ReadAt(p []byte, off int64) (int, error) {
 			return n, io.EOF
 		}
 		limit := int(min(int64(len(p)-n), int64(MaxChunk), s.w.off-at))
-		a, err := s.w.op.ask(s.w.ctx, event{Kind: "read", Stream: s.w.id, Offset: offset(at), Max: limit}, nil)
-		if err != nil {
-			return n, errs.FromContext(err, "reading a spool of the host")
-		}
-		ans, err := decodeAnswer(a, "read", true, s.w.fail)
+		data, _, err := readChunk(s.w.ctx, s.w.op, s.w.id, at, limit, s.w.fail)
 		if err != nil {
 			return n, err
 		}
-		switch {
-		case ans.Offset == nil || *ans.Offset != at:
-			return n, errs.New(errs.InputInvalid, "the host answered a read at offset %d with bytes from another offset (a chunk lost or repeated)", at)
-		case len(a.data) > limit:
-			return n, errs.New(errs.InputInvalid, "the host answered a read of at most %d bytes with %d", limit, len(a.data))
-		case len(a.data) == 0:
+		if len(data) == 0 {
 			return n, errs.New(errs.InputInvalid, "the host answered a read of its spool at %d with no bytes, though %d were written", at, s.w.off)
 		}
-		n += copy(p[n:], a.data)
+		n += copy(p[n:], data)
 	}
 	return n, nil
 }
