@@ -138,17 +138,11 @@ func finish(f *cmdutil.Factory, r *batch.Report, err error, upoDir string) error
 	if r == nil {
 		return err
 	}
-	if rerr := cmdutil.Render(f, r, human); rerr != nil {
-		return rerr
-	}
-	if err != nil {
-		return err
-	}
 	outcomes := make([]online.Outcome, len(r.Documents))
 	for i, d := range r.Documents {
 		outcomes[i] = d.Outcome
 	}
-	return cmdutil.NotAllInKSeF(r.ReferenceNumber, cmdutil.Missing(outcomes...), len(r.Documents))
+	return cmdutil.RenderSent(f, r, human, err, r.ReferenceNumber, outcomes)
 }
 
 // human is the report for people: the session, the counts per outcome, the

@@ -75,11 +75,20 @@ func Missing(outcomes ...online.Outcome) int {
 	return n
 }
 
-// NotAllInKSeF is the error of a send whose report names documents that
-// are not in KSeF — a script must not take exit 0 for "all issued".
-func NotAllInKSeF(session string, missing, total int) error {
-	if missing == 0 {
-		return nil
+// RenderSent renders the report of a send (also of one that failed after
+// the session opened: it says how far it got) and gives the command's
+// error: the send's own, else — when the report names documents that are
+// not in KSeF — an API error, so a script never takes exit 0 for "all
+// issued".
+func RenderSent[T any](f *Factory, r *T, human func(io.Writer, *T), err error, session string, outcomes []online.Outcome) error {
+	if rerr := Render(f, r, human); rerr != nil {
+		return rerr
 	}
-	return errs.New(errs.API, "%d of %d invoices are not in KSeF (session %s): see the report", missing, total, session)
+	if err != nil {
+		return err
+	}
+	if n := Missing(outcomes...); n > 0 {
+		return errs.New(errs.API, "%d of %d invoices are not in KSeF (session %s): see the report", n, len(outcomes), session)
+	}
+	return nil
 }

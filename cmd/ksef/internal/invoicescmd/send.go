@@ -58,17 +58,11 @@ A --timeout that passes while KSeF still works leaves the session to ` + "`ksef 
 					err = werr
 				}
 			}
-			if rerr := cmdutil.Render(f, r, humanReport); rerr != nil {
-				return rerr
-			}
-			if err != nil {
-				return err
-			}
 			outcomes := make([]online.Outcome, len(r.Documents))
 			for i, d := range r.Documents {
 				outcomes[i] = d.Outcome
 			}
-			return cmdutil.NotAllInKSeF(r.ReferenceNumber, cmdutil.Missing(outcomes...), len(r.Documents))
+			return cmdutil.RenderSent(f, r, humanReport, err, r.ReferenceNumber, outcomes)
 		},
 	}
 	fl := cmd.Flags()
