@@ -44,7 +44,16 @@ func main() {
 	verbose := flag.Bool("v", false, "log retries, refreshes and warnings to stderr")
 	buyerOut := flag.String("buyer-out", "", "simulator: write the NIP and KSeF token of the invoice's buyer (a second test subject) as JSON to this file, for the demo's sync")
 	batchOf := flag.Int("batch", 0, "instead: send this many generated invoices in one batch session (context from KSEF_NIP, KSEF_TOKEN)")
+	writeDir := flag.String("write-invoices", "", "instead: write --count generated FA (3) invoices of the seller KSEF_NIP into this directory")
+	count := flag.Int("count", 2, "with --write-invoices: how many")
 	flag.Parse()
+	if *writeDir != "" {
+		if err := writeInvoices(*writeDir, *count); err != nil {
+			fmt.Fprintln(os.Stderr, "ksef-demo:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *batchOf > 0 {
 		if err := runBatch(os.Stdout, *baseURL, *batchOf); err != nil {
 			fmt.Fprintln(os.Stderr, "ksef-demo:", err)

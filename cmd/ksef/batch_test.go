@@ -49,7 +49,7 @@ func TestBatchCommands(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("batch send: exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
-	for _, want := range []string{": 200 ", "documents: 1 invalid, 20 accepted", "broken.xml", "documents, verified"} {
+	for _, want := range []string{": 200 ", "documents: 1 invalid, 20 accepted", "broken.xml", "documents, signature valid"} {
 		if !strings.Contains(r.out, want) {
 			t.Fatalf("batch send report lacks %q:\n%s", want, r.out)
 		}

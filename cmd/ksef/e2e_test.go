@@ -18,6 +18,7 @@ import (
 	"github.com/ksefkit/ksefkit/core/ids"
 	"github.com/ksefkit/ksefkit/core/profile"
 	"github.com/ksefkit/ksefkit/sim"
+	"github.com/ksefkit/ksefkit/sim/samples"
 	"github.com/ksefkit/ksefkit/sim/simtest"
 )
 
@@ -174,6 +175,30 @@ func TestEndToEnd(t *testing.T) {
 	c.ok(&limits, "--profile", "erp", "limits", "get")
 	if limits.RateLimits.Other.PerSecond != 10 {
 		t.Fatalf("limits: %+v", limits)
+	}
+
+	// The ERP's job: an invoice file in, its KSeF number and the UPO out.
+	doc, err := samples.Invoice("fa3", samples.Fill{SellerNIP: nip})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fv := filepath.Join(home, "FV-1.xml")
+	os.WriteFile(fv, doc, 0o644)
+	var sent struct {
+		ReferenceNumber string `json:"referenceNumber"`
+		Documents       []struct {
+			OK         bool   `json:"ok"`
+			KSeFNumber string `json:"ksefNumber"`
+		} `json:"documents"`
+	}
+	c.ok(&sent, "--profile", "erp", "invoices", "send", fv)
+	if len(sent.Documents) != 1 || !sent.Documents[0].OK {
+		t.Fatalf("invoices send: %+v", sent)
+	}
+	upoFile := filepath.Join(home, "upo.xml")
+	c.ok(nil, "--profile", "erp", "online", "upo", sent.ReferenceNumber, "--ksef-number", sent.Documents[0].KSeFNumber, "--out", upoFile)
+	if b, _ := os.ReadFile(upoFile); !strings.Contains(string(b), sent.Documents[0].KSeFNumber) {
+		t.Fatal("online upo: the receipt does not name the invoice")
 	}
 
 	// KSeF's 4xx: the ERP may not grant what it does not hold (26001).

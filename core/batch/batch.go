@@ -323,29 +323,16 @@ func (m *Batches) open(ctx context.Context, b *Batch, parts []symkey.Digest) err
 		req.BatchFile.FileParts = append(req.BatchFile.FileParts, api.BatchFilePart{OrdinalNumber: i + 1, FileSize: p.Size, FileHash: p.Base64()})
 	}
 	var resp *api.OpenBatchSessionResponse
-	for retried := false; ; retried = true {
-		pub, err := m.cfg.Keys.Get(ctx, pubkeys.SymmetricKeyEncryption)
-		if err != nil {
-			return err
-		}
-		enc, err := b.key.EncryptionInfo(pub)
-		if err != nil {
-			return err
-		}
+	err := b.key.Announce(ctx, m.cfg.Keys, m.cfg.Logger, "open batch session", func(enc *api.EncryptionInfo) error {
 		req.Encryption = *enc
 		tok, err := m.cfg.AccessToken(ctx)
 		if err != nil {
 			return err
 		}
 		resp, err = m.cfg.API.OpenBatchSession(ctx, tok, req)
-		if err == nil {
-			break
-		}
-		if e := errs.As(err); e.HasException(21470) && !retried {
-			m.cfg.Logger.Info("ksef public key withdrawn (21470); reloading keys and opening the batch session again")
-			m.cfg.Keys.Invalidate()
-			continue
-		}
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	st.ReferenceNumber = resp.ReferenceNumber

@@ -89,17 +89,9 @@ func (x *Exports) Start(ctx context.Context, req Request) (*Export, error) {
 	if err != nil {
 		return nil, err
 	}
-	for retried := false; ; retried = true {
-		pub, err := x.cfg.Keys.Get(ctx, pubkeys.SymmetricKeyEncryption)
-		if err != nil {
-			return nil, err
-		}
-		enc, err := key.EncryptionInfo(pub)
-		if err != nil {
-			return nil, err
-		}
-		var resp *api.ExportInvoicesResponse
-		err = x.cfg.Limiter.Do(ctx, clock, ratelimit.InvoiceExport, func() error {
+	var resp *api.ExportInvoicesResponse
+	err = key.Announce(ctx, x.cfg.Keys, x.cfg.Logger, "start export", func(enc *api.EncryptionInfo) error {
+		return x.cfg.Limiter.Do(ctx, clock, ratelimit.InvoiceExport, func() error {
 			tok, err := x.cfg.AccessToken(ctx)
 			if err != nil {
 				return err
@@ -109,17 +101,12 @@ func (x *Exports) Start(ctx context.Context, req Request) (*Export, error) {
 			})
 			return err
 		})
-		if err != nil {
-			if e := errs.As(err); e.HasException(21470) && !retried {
-				x.cfg.Logger.Info("ksef public key withdrawn (21470); reloading keys and retrying the export")
-				x.cfg.Keys.Invalidate()
-				continue
-			}
-			return nil, err
-		}
-		x.cfg.Logger.Info("ksef export started", "reference", resp.ReferenceNumber, "subjectType", req.Filters.SubjectType)
-		return &Export{x: x, ref: resp.ReferenceNumber, key: key, requestedAt: now, onlyMetadata: req.OnlyMetadata}, nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	x.cfg.Logger.Info("ksef export started", "reference", resp.ReferenceNumber, "subjectType", req.Filters.SubjectType)
+	return &Export{x: x, ref: resp.ReferenceNumber, key: key, requestedAt: now, onlyMetadata: req.OnlyMetadata}, nil
 }
 
 // State is an export as a service persists it to pick it up after a

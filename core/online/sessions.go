@@ -90,39 +90,28 @@ func (m *Sessions) Open(ctx context.Context, o OpenOptions) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	for retried := false; ; retried = true {
-		pub, err := m.cfg.Keys.Get(ctx, pubkeys.SymmetricKeyEncryption)
-		if err != nil {
-			return nil, err
-		}
-		enc, err := key.EncryptionInfo(pub)
-		if err != nil {
-			return nil, err
-		}
+	var resp *api.OpenOnlineSessionResponse
+	err = key.Announce(ctx, m.cfg.Keys, m.cfg.Logger, "open online session", func(enc *api.EncryptionInfo) error {
 		tok, err := m.cfg.AccessToken(ctx)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		resp, err := m.cfg.API.OpenOnlineSession(ctx, tok, &api.OpenOnlineSessionRequest{FormCode: api.FormCode(fc), Encryption: *enc})
-		if err != nil {
-			if e := errs.As(err); e.HasException(21470) && !retried {
-				m.cfg.Logger.Info("ksef public key withdrawn (21470); reloading keys and retrying the session open")
-				m.cfg.Keys.Invalidate()
-				continue
-			}
-			return nil, err
-		}
-		s := &Session{
-			m: m, ref: resp.ReferenceNumber, formCode: fc, validUntil: resp.ValidUntil.Time,
-			openedAt: m.clock(ctx).Now(), key: key, sent: map[string]*Sent{},
-		}
-		if m.cfg.Context != nil {
-			s.context = m.cfg.Context()
-		}
-		m.add(s)
-		m.cfg.Logger.Info("ksef online session opened", "reference", s.ref, "formCode", fc.SystemCode, "validUntil", s.validUntil)
-		return s, nil
+		resp, err = m.cfg.API.OpenOnlineSession(ctx, tok, &api.OpenOnlineSessionRequest{FormCode: api.FormCode(fc), Encryption: *enc})
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	s := &Session{
+		m: m, ref: resp.ReferenceNumber, formCode: fc, validUntil: resp.ValidUntil.Time,
+		openedAt: m.clock(ctx).Now(), key: key, sent: map[string]*Sent{},
+	}
+	if m.cfg.Context != nil {
+		s.context = m.cfg.Context()
+	}
+	m.add(s)
+	m.cfg.Logger.Info("ksef online session opened", "reference", s.ref, "formCode", fc.SystemCode, "validUntil", s.validUntil)
+	return s, nil
 }
 
 func (m *Sessions) add(s *Session) {

@@ -12,6 +12,7 @@
 package symkey
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -94,6 +95,31 @@ func (k *Key) EncryptionInfo(pub *pubkeys.Key) (*api.EncryptionInfo, error) {
 		InitializationVector:  base64.StdEncoding.EncodeToString(k.iv[:]),
 		PublicKeyID:           pub.ID,
 	}, nil
+}
+
+// Announce calls send with the key wrapped for KSeF's current
+// SymmetricKeyEncryption key — what opening an online or batch session and
+// starting an export do. When KSeF answers 21470 (the key we used was
+// withdrawn since we fetched the list) the list is fetched again and send
+// is called once more with the key wrapped anew; a second 21470 is the
+// caller's error. what names the request in the log line.
+func (k *Key) Announce(ctx context.Context, keys *pubkeys.Store, log *slog.Logger, what string, send func(*api.EncryptionInfo) error) error {
+	for retried := false; ; retried = true {
+		pub, err := keys.Get(ctx, pubkeys.SymmetricKeyEncryption)
+		if err != nil {
+			return err
+		}
+		enc, err := k.EncryptionInfo(pub)
+		if err != nil {
+			return err
+		}
+		err = send(enc)
+		if err == nil || retried || !errs.As(err).HasException(21470) {
+			return err
+		}
+		log.Info("ksef public key withdrawn (21470); reloading the keys and sending again", "request", what)
+		keys.Invalidate()
+	}
 }
 
 // CiphertextSize is the size of the encryption of n plaintext bytes:

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -132,30 +131,18 @@ func newCmdResume(f *cmdutil.Factory) *cobra.Command {
 // the batch failed after the session opened: it says how far it got).
 func finish(f *cmdutil.Factory, r *batch.Report, err error, upoDir string) error {
 	if r != nil && upoDir != "" {
-		if werr := writeUPO(upoDir, r.ReferenceNumber, r.UPOs); werr != nil && err == nil {
+		if werr := cmdutil.WriteUPOPages(upoDir, r.ReferenceNumber, r.UPOs); werr != nil && err == nil {
 			err = werr
 		}
 	}
 	if r == nil {
 		return err
 	}
-	if rerr := cmdutil.Render(f, r, human); rerr != nil {
-		return rerr
+	outcomes := make([]online.Outcome, len(r.Documents))
+	for i, d := range r.Documents {
+		outcomes[i] = d.Outcome
 	}
-	return err
-}
-
-func writeUPO(dir, ref string, pages []online.UPODocument) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return errs.Invalid("upo-dir", "cannot make %s: %v", dir, err)
-	}
-	for i, p := range pages {
-		name := filepath.Join(dir, fmt.Sprintf("UPO-%s-%d.xml", ref, i+1))
-		if err := os.WriteFile(name, p.XML, 0o644); err != nil {
-			return errs.Invalid("upo-dir", "cannot write %s: %v", name, err)
-		}
-	}
-	return nil
+	return cmdutil.RenderSent(f, r, human, err, r.ReferenceNumber, outcomes)
 }
 
 // human is the report for people: the session, the counts per outcome, the
@@ -184,30 +171,11 @@ func human(w io.Writer, r *batch.Report) {
 		if d.OK && d.Outcome == "accepted" {
 			continue
 		}
-		why := d.KSeFNumber
-		switch {
-		case d.Error != nil:
-			why = d.Error.Message
-		case d.Result != nil && !d.OK:
-			why = fmt.Sprintf("%d %s %s", d.Result.Status.Code, d.Result.Status.Description, strings.Join(d.Result.Status.Details, "; "))
-		}
+		why := cmdutil.Reason(d.KSeFNumber, d.OK, d.Result, d.Error)
 		t.Row(d.Name, string(d.Outcome), why)
 	}
 	t.Flush()
-	for _, u := range r.UPOs {
-		state := "verified"
-		if !u.Verified {
-			state = "NOT verified"
-			if u.VerificationError != nil {
-				state += ": " + u.VerificationError.Message
-			}
-		}
-		n := 0
-		if u.Verification != nil && u.Verification.UPO != nil {
-			n = len(u.Verification.UPO.Documents)
-		}
-		fmt.Fprintf(w, "UPO %s: %d documents, %s\n", u.ReferenceNumber, n, state)
-	}
+	cmdutil.UPOLines(w, r.UPOs)
 	if r.UPOError != nil {
 		fmt.Fprintf(w, "UPO not downloaded: %s (ksef batch upo %s)\n", r.UPOError.Message, r.ReferenceNumber)
 	}
@@ -256,7 +224,7 @@ func newCmdUPO(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			if dir != "" {
-				if err := writeUPO(dir, args[0], r.Pages); err != nil {
+				if err := cmdutil.WriteUPOPages(dir, args[0], r.Pages); err != nil {
 					return err
 				}
 			}
@@ -265,9 +233,7 @@ func newCmdUPO(f *cmdutil.Factory) *cobra.Command {
 					w.Write(r.Pages[0].XML)
 					return
 				}
-				for i, p := range r.Pages {
-					fmt.Fprintf(w, "page %d %s: verified %v\n", i+1, p.ReferenceNumber, p.Verified)
-				}
+				cmdutil.UPOLines(w, r.Pages)
 			})
 		},
 	}

@@ -1,6 +1,7 @@
-// Package invoicescmd is `ksef invoices get|query|export|sync`: invoices
-// out of KSeF — one by KSeF number, the metadata query, the encrypted
-// export, and the incremental sync into a directory.
+// Package invoicescmd is `ksef invoices send|get|query|export|sync`:
+// invoices into KSeF through one online session, and out of KSeF — one by
+// KSeF number, the metadata query, the encrypted export, and the
+// incremental sync into a directory.
 package invoicescmd
 
 import (
@@ -25,8 +26,8 @@ import (
 
 // NewCmd is the invoices group.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	cmd := &cobra.Command{Use: "invoices", Short: "Invoices out of KSeF: download, query, export, sync"}
-	cmd.AddCommand(newCmdGet(f), newCmdQuery(f), newCmdExport(f), newCmdSync(f))
+	cmd := &cobra.Command{Use: "invoices", Short: "Invoices into and out of KSeF: send, download, query, export, sync"}
+	cmd.AddCommand(newCmdSend(f), newCmdGet(f), newCmdQuery(f), newCmdExport(f), newCmdSync(f))
 	return cmd
 }
 

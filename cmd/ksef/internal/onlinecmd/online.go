@@ -241,7 +241,7 @@ func newCmdClose(f *cmdutil.Factory) *cobra.Command {
 			}
 			forget(f, in.ReferenceNumber)
 			if r.Processed != nil && upoDir != "" {
-				if err := writeUPO(upoDir, r.Processed.UPO); err != nil {
+				if err := cmdutil.WriteUPOPages(upoDir, r.ReferenceNumber, r.Processed.UPO); err != nil {
 					return err
 				}
 			}
@@ -250,7 +250,7 @@ func newCmdClose(f *cmdutil.Factory) *cobra.Command {
 				if p := r.Processed; p != nil {
 					fmt.Fprintf(w, "%d %s: %d of %d invoices accepted\n", p.Status.Code, p.Status.Description, p.SuccessfulInvoiceCount, p.InvoiceCount)
 					writeResults(w, p.Invoices)
-					writeUPOState(w, p.UPO)
+					cmdutil.UPOLines(w, p.UPO)
 				}
 			})
 		},
@@ -258,28 +258,6 @@ func newCmdClose(f *cmdutil.Factory) *cobra.Command {
 	cmd.Flags().BoolVar(&in.Wait, "wait", false, "wait until KSeF has processed the session; print every invoice's result and check the UPO")
 	cmd.Flags().StringVar(&upoDir, "upo-dir", "", "with --wait: write the session UPO's pages into this `directory`")
 	return cmd
-}
-
-func writeUPOState(w io.Writer, pages []online.UPODocument) {
-	for _, u := range pages {
-		if u.Verified {
-			fmt.Fprintf(w, "UPO %s: signature valid, signed by %s\n", u.ReferenceNumber, u.Verification.Signer.Subject)
-		} else {
-			fmt.Fprintf(w, "UPO %s: signature NOT valid: %s\n", u.ReferenceNumber, u.VerificationError.Message)
-		}
-	}
-}
-
-func writeUPO(dir string, pages []online.UPODocument) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return errs.Invalid("upo-dir", "cannot make the UPO directory: %v", err)
-	}
-	for _, p := range pages {
-		if err := os.WriteFile(filepath.Join(dir, "UPO-"+p.ReferenceNumber+".xml"), p.XML, 0o644); err != nil {
-			return errs.Invalid("upo-dir", "cannot write a UPO page: %v", err)
-		}
-	}
-	return nil
 }
 
 func newCmdUPO(f *cmdutil.Factory) *cobra.Command {
@@ -330,7 +308,7 @@ and x-ms-meta-hash are checked: a UPO that fails is reported, and the exit code 
 					}
 					return
 				}
-				writeUPOState(w, r.Documents)
+				cmdutil.UPOLines(w, r.Documents)
 			})
 			if err != nil {
 				return err
