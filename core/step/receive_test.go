@@ -22,6 +22,8 @@ import (
 func TestExportAndSyncThroughTheHost(t *testing.T) {
 	defer func(v bool) { *step.HostFiles = v }(*step.HostFiles)
 	*step.HostFiles = true
+	e := &step.Engine{Table: step.New().Table}
+	noLeaks(t, e) // before the simulator, as in TestBatchThroughTheHost
 	s := simtest.Start(t, sim.Options{ExportPartSize: 64_000, ExportDelay: 20 * time.Millisecond})
 	buyer, buyerNIP := simtest.Party(t, s)
 	_, sellerNIP := simtest.Party(t, s)
@@ -31,8 +33,6 @@ func TestExportAndSyncThroughTheHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	filters := map[string]any{"subjectType": "Subject2", "dateRange": map[string]any{"dateType": "PermanentStorage", "from": start, "restrictToPermanentStorageHwmDate": true}}
-	e := &step.Engine{Table: step.New().Table}
-	noLeaks(t, e)
 	run := func(c *ksef.Client, op string, in map[string]any) (steptest.Event, *steptest.Host) {
 		t.Helper()
 		b, _ := json.Marshal(in)
