@@ -27,8 +27,9 @@ const (
 )
 
 // Archive is an opened package: the decrypted ZIP spooled to a temporary
-// file that no other process can see (it is unlinked at once), read by
-// offset. Close it to free the disk space.
+// file that no other process can see (it is unlinked at once; through a
+// host, the host's scratch file), read by offset. Close it to free the disk
+// space.
 type Archive struct {
 	ref    string
 	f      hostfs.Spool

@@ -34,10 +34,11 @@
 // export_memory_test.go): decrypt + spool + unzip runs at disk and AES
 // speed, and peak RSS stays flat from 100 MB to 1 GB packages.
 //
-// Where there is no filesystem (ksef.wasm) the spool has to come from the
-// host, like every other stream there (see the stream-infra work of the
-// step driver); Open then fails with a clear error, while WriteTo — which
-// needs no random access — works wherever a writer does.
+// Where there is no filesystem (ksef.wasm) the spool is the host's: a
+// scratch file it makes for a spool event, written and read at any offset
+// through write and read events (docs/step.md), like every other stream
+// there; WriteTo — which needs no random access — works wherever a writer
+// does.
 //
 // ZIP only: KSeF also offers TarGz, which streams without a spool, but a
 // tar lists its files in whatever order the exporter wrote them, so the
