@@ -44,6 +44,9 @@ func TestInvoicesSend(t *testing.T) {
 	if e := c.fails(2, "invoices", "send", good[0], broken); e.Field != "invoices[1].xml" && !strings.HasPrefix(e.Field, "invoices[1]") {
 		t.Fatalf("an invalid file: %+v", e)
 	}
+	if e := c.fails(2, "invoices", "send", good[0], filepath.Join(dir, "missing.xml")); e.Field != "invoices[1].path" {
+		t.Fatalf("a missing file: %+v", e)
+	}
 	if n := s.InvoiceCount(); n != 0 {
 		t.Fatalf("an invalid file let %d invoices through", n)
 	}

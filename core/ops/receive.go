@@ -219,6 +219,12 @@ func syncSetup(ctx context.Context, statePath string, st *hwm.State, dir string,
 type inbox struct {
 	dir     string
 	created bool
+	// unsynced are the files written since the last flush whose data is
+	// not yet known to be on disk. flush syncs them 64 at a time, so the
+	// filesystem commits many in one journal transaction instead of one
+	// each: BenchmarkSync10k/inbox (10 000 invoices, 20 000 files, ext4)
+	// took 35 s with a sync per file, 7.9 s so (128 at a time: 7.0 s).
+	unsynced []string
 }
 
 func newInbox(dir string) (*inbox, error) {
@@ -237,7 +243,11 @@ func (b *inbox) write(ctx context.Context, name string, data []byte) (string, er
 		b.created = true
 	}
 	path := filepath.Join(b.dir, name)
-	return path, writeDurably(ctx, path, data)
+	local, err := writeFile(ctx, path, data)
+	if local {
+		b.unsynced = append(b.unsynced, path)
+	}
+	return path, err
 }
 
 // mkdirAll creates the directory documents go to (0700: they are the
@@ -267,35 +277,82 @@ func (b *inbox) put(ctx context.Context, d hwm.Document) (SyncedDocument, error)
 	return out, err
 }
 
-// flush makes the directory's new entries durable (natively).
-func (b *inbox) flush() {
+// flush makes what was written since the last flush durable (natively):
+// every file's data, in parallel so that the filesystem can commit them
+// together, then the directory's entries. A state may be saved only after
+// it returned nil.
+func (b *inbox) flush() error {
 	if !b.created {
-		return
+		return nil
 	}
-	if d, err := os.Open(b.dir); err == nil {
-		d.Sync()
-		d.Close()
+	paths := b.unsynced
+	errc := make(chan error, len(paths))
+	sem := make(chan struct{}, 64) // see unsynced
+	for _, p := range paths {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			errc <- syncPath(p)
+		}()
 	}
+	var first error
+	for range paths {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	if first != nil {
+		return errs.Invalid("dir", "cannot flush the written documents to disk: %s", pathErr(first))
+	}
+	b.unsynced = b.unsynced[:0]
+	if err := syncPath(b.dir); err != nil {
+		return errs.Invalid("dir", "cannot flush the directory to disk: %s", pathErr(err))
+	}
+	return nil
 }
 
-// writeDurably writes a file through the host and, where the file can be
-// flushed (natively), flushes it before returning.
-func writeDurably(ctx context.Context, path string, data []byte) error {
+// syncPath flushes a file or directory that is already closed: fsync
+// through a new descriptor flushes the same inode.
+func syncPath(p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// writeFile writes a file through the host. local says it is a file of
+// this process's filesystem (natively), which flush then syncs; a host's
+// file is the host's to make durable.
+func writeFile(ctx context.Context, path string, data []byte) (local bool, err error) {
 	w, err := hostfs.Create(ctx, path)
 	if err != nil {
-		return errs.Invalid("dir", "cannot create %s: %s", filepath.Base(path), pathErr(err))
+		return false, errs.Invalid("dir", "cannot create %s: %s", filepath.Base(path), pathErr(err))
 	}
+	_, local = w.(*os.File)
 	_, err = w.Write(data)
-	if s, ok := w.(interface{ Sync() error }); ok && err == nil {
-		err = s.Sync()
-	}
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return errs.Invalid("dir", "cannot write %s: %s", filepath.Base(path), pathErr(err))
+		return local, errs.Invalid("dir", "cannot write %s: %s", filepath.Base(path), pathErr(err))
 	}
-	return nil
+	return local, nil
+}
+
+// writeDurably writes one file and, natively, flushes it before returning.
+func writeDurably(ctx context.Context, path string, data []byte) error {
+	local, err := writeFile(ctx, path, data)
+	if err == nil && local {
+		if err = syncPath(path); err != nil {
+			return errs.Invalid("dir", "cannot flush %s to disk: %s", filepath.Base(path), pathErr(err))
+		}
+	}
+	return err
 }
 
 func init() {
@@ -398,7 +455,9 @@ func init() {
 				if _, err := box.write(ctx, export.MetadataFile, meta); err != nil {
 					return nil, err
 				}
-				box.flush()
+				if err := box.flush(); err != nil {
+					return nil, err
+				}
 			}
 			return out, nil
 		}).HostFiles = true
@@ -410,8 +469,8 @@ func init() {
 			}
 			defer cancel()
 			out := &SyncResult{Documents: []SyncedDocument{}}
-			// Each window's files are flushed before the state is saved:
-			// put flushes each file, the directory is flushed per window.
+			// Each window's files and the directory are flushed before the
+			// state is saved (flushing.Save).
 			rep, err := c.Sync(ctx, flushing{store, box}, in.Options, func(d hwm.Document) error {
 				sd, err := box.put(ctx, d)
 				if err == nil {
@@ -456,7 +515,9 @@ func init() {
 				}
 				out.Documents = append(out.Documents, SyncedWindowDocument{SyncedDocument: sd, Metadata: d.Metadata})
 			}
-			box.flush()
+			if err := box.flush(); err != nil {
+				return nil, err
+			}
 			if out.Next, err = w.Next(time.Now()); err != nil {
 				return nil, err
 			}
@@ -491,6 +552,8 @@ type flushing struct {
 }
 
 func (f flushing) Save(ctx context.Context, s *hwm.State) error {
-	f.box.flush()
+	if err := f.box.flush(); err != nil {
+		return err
+	}
 	return f.Store.Save(ctx, s)
 }

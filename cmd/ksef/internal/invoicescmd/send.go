@@ -1,8 +1,10 @@
 package invoicescmd
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -43,6 +45,15 @@ A --timeout that passes while KSeF still works leaves the session to ` + "`ksef 
 			in.TimeoutMs = timeout.Milliseconds()
 			in.Invoices = make([]ops.NamedDocument, len(args))
 			for i, p := range args {
+				// A missing file is reported before authenticating; what
+				// a file holds is checked by the operation, before anything
+				// is sent.
+				// (Named by position, not quoted: the echo rule, errs.Shape.)
+				if fi, err := os.Stat(p); err != nil {
+					return errs.Invalid(fmt.Sprintf("invoices[%d].path", i), "file %d of %d: cannot read it: %v", i+1, len(args), errors.Unwrap(err))
+				} else if !fi.Mode().IsRegular() {
+					return errs.Invalid(fmt.Sprintf("invoices[%d].path", i), "file %d of %d is not a regular file", i+1, len(args))
+				}
 				in.Invoices[i] = ops.NamedDocument{DocumentInput: ops.DocumentInput{Path: p}, Name: p}
 			}
 			c, err := f.AuthedClient()
