@@ -225,6 +225,9 @@ type inbox struct {
 	// each: BenchmarkSync10k/inbox (10 000 invoices, 20 000 files, ext4)
 	// took 35 s with a sync per file, 7.9 s so (128 at a time: 7.0 s).
 	unsynced []string
+	// hosted: the files are the host's (ksef.wasm), which makes them
+	// durable; this process cannot open them to flush.
+	hosted bool
 }
 
 func newInbox(dir string) (*inbox, error) {
@@ -246,6 +249,8 @@ func (b *inbox) write(ctx context.Context, name string, data []byte) (string, er
 	local, err := writeFile(ctx, path, data)
 	if local {
 		b.unsynced = append(b.unsynced, path)
+	} else {
+		b.hosted = true
 	}
 	return path, err
 }
@@ -282,7 +287,7 @@ func (b *inbox) put(ctx context.Context, d hwm.Document) (SyncedDocument, error)
 // together, then the directory's entries. A state may be saved only after
 // it returned nil.
 func (b *inbox) flush() error {
-	if !b.created {
+	if !b.created || b.hosted {
 		return nil
 	}
 	paths := b.unsynced
