@@ -188,7 +188,14 @@ func (p *parser) policy(ns string) (*ippolicy.Policy, error) {
 	if err := p.close("AuthorizationPolicy"); err != nil {
 		return nil, err
 	}
-	return &ippolicy.Policy{AllowedIPs: a}, nil
+	pol := &ippolicy.Policy{AllowedIPs: a}
+	if pol.Empty() {
+		// An empty AllowedIps is schema-valid; ksefkit reads an empty
+		// policy as no policy everywhere (ippolicy.Empty), so the request
+		// holds none — and renders as it parsed (found by FuzzParse).
+		return nil, nil
+	}
+	return pol, nil
 }
 
 func (p *parser) open(ns, local string) error {
