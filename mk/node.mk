@@ -10,7 +10,8 @@
 #                      bodies pulled in chunks, the documents read through file
 #                      events): peak RSS bounded, upload MB/s printed; part of
 #                      make test-memory (~30 s)
-#   make bench-node  → prints size, cold start, call overhead, auth, XAdES figures
+#   make bench-node  → prints size, cold start, call overhead, auth, XAdES figures,
+#                      and a 10 000-invoice batch and an export per backend
 #                      (wasm, and the native backend's call overhead and auth)
 GO    ?= go
 BUILD ?= build
@@ -87,5 +88,12 @@ bench-node: npm ksef-sim-bin lib
 	cd $(NODE_BENCH) && $(NPM) install --silent --no-audit --no-fund --ignore-scripts $(KOFFI_SPEC)
 	KSEFKIT_WASM=$(abspath $(WASM)) KSEF_SIM=$(abspath $(KSEF_SIM_BIN)) KSEFKIT_LIB=$(abspath $(NODE_KSEF_LIB)) \
 	  NODE_PATH=$(abspath $(NODE_BENCH))/node_modules $(NODE) $(NODE_PKG)/bench/bench.mjs
+	@echo "a batch of 10 000 invoices and an export, end to end against ksef-sim, on each backend:"
+	for backend in wasm native; do \
+	  for b in batch export; do \
+	    KSEFKIT_BENCH_BACKEND=$$backend KSEFKIT_WASM=$(abspath $(WASM)) KSEF_SIM=$(abspath $(KSEF_SIM_BIN)) KSEFKIT_LIB=$(abspath $(NODE_KSEF_LIB)) \
+	      NODE_PATH=$(abspath $(NODE_BENCH))/node_modules $(NODE) --expose-gc $(NODE_PKG)/bench/$$b.mjs || exit 1; \
+	  done; \
+	done
 	@echo "native reference (same operations through core/bridge, Go net/http driver):"
 	$(GO) test -run '^$$' -bench Native -benchtime 1s ./wasm/hosttest
