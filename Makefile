@@ -14,6 +14,10 @@ GO      ?= go
 BUILD   ?= build
 export GOFLAGS ?= -buildvcs=false
 
+# `make` alone builds everything: the included files' first rules must not
+# become the default goal.
+.DEFAULT_GOAL := all
+
 # Area makefiles first: their variables ($(C_BIN), $(KSEF_SIM) …) are used below.
 # In this order: each one's rules name variables of those before it.
 include mk/tools.mk mk/capi.mk mk/wasm.mk mk/python.mk mk/node.mk mk/aarch64.mk mk/lint.mk mk/fuzz.mk mk/batch.mk mk/receive.mk
