@@ -308,7 +308,7 @@ func (s *Server) handleKSeFToken(w http.ResponseWriter, r *http.Request) {
 	}
 	key, ok := s.ksefTokenKey(keyID)
 	if !ok {
-		s.badRequest(w, r, exc(codeUnknownPublicKey, "Klucz o identyfikatorze "+keyID+" nie jest wspierany."))
+		s.badRequest(w, r, unknownKeyError(keyID))
 		return
 	}
 	s.mu.Lock()

@@ -3,8 +3,6 @@ package sim
 import (
 	"bytes"
 	"crypto/aes"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -16,7 +14,6 @@ import (
 	"time"
 
 	"github.com/ksefkit/ksefkit/core/invoice"
-	"github.com/ksefkit/ksefkit/core/secret"
 )
 
 // Batch sessions, protocol.md §7–8: POST /sessions/batch declares an
@@ -216,30 +213,15 @@ func (s *Server) handleOpenBatch(w http.ResponseWriter, r *http.Request) {
 			problems = append(problems, fmt.Sprintf("batchFile.fileParts[%d].fileSize: %d is not a whole number of AES blocks", i, p.FileSize))
 		}
 	}
-	wrapped, err := base64.StdEncoding.DecodeString(req.Encryption.EncryptedSymmetricKey)
-	if err != nil || len(wrapped) == 0 {
-		problems = append(problems, "encryption.encryptedSymmetricKey: not Base64")
-	}
-	iv, err := base64.StdEncoding.DecodeString(req.Encryption.InitializationVector)
-	if err != nil || len(iv) != aes.BlockSize {
-		problems = append(problems, fmt.Sprintf("encryption.initializationVector: expected 16 bytes, got %d", len(iv)))
-	}
+	key, iv, keyProblems, unknownKey := s.sessionKey(req.Encryption)
+	problems = append(problems, keyProblems...)
 	if len(problems) > 0 {
 		s.badRequest(w, r, exc(codeValidation, problems...))
 		return
 	}
-	keyID := ""
-	if req.Encryption.PublicKeyID != nil {
-		keyID = *req.Encryption.PublicKeyID
-	}
-	kp, ok := s.symmetricKey(keyID)
-	if !ok {
-		s.badRequest(w, r, exc(codeUnknownPublicKey, "Klucz o identyfikatorze "+keyID+" nie jest wspierany."))
+	if unknownKey != "" {
+		s.badRequest(w, r, unknownKeyError(unknownKey))
 		return
-	}
-	var key secret.Bytes
-	if plain, err := rsa.DecryptOAEP(sha256.New(), rand.Reader, kp.key, wrapped, nil); err == nil && len(plain) == 32 {
-		key = secret.NewBytes(plain)
 	}
 	now := s.now()
 	b := &batchSession{

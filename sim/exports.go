@@ -8,10 +8,6 @@ import (
 	"compress/gzip"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
@@ -140,14 +136,18 @@ func (s *Server) handleStartExport(w http.ResponseWriter, r *http.Request) {
 		s.badRequest(w, r, exc(codeExportForbidden, fmt.Sprintf("Nie można wyeksportować paczki faktur dla wybranego podmiotu (%s) i zalogowanego identyfikatora kontekstu (%s).", req.Filters.SubjectType, op.context.Type)))
 		return
 	}
-	key, iv, problem, unknownKey := s.unwrapKey(req.Encryption)
+	sk, iv, problems, unknownKey := s.sessionKey(req.Encryption)
 	switch {
-	case problem != "":
-		s.badRequest(w, r, exc(codeValidation, problem))
+	case len(problems) > 0:
+		s.badRequest(w, r, exc(codeValidation, problems...))
 		return
 	case unknownKey != "":
-		s.badRequest(w, r, exc(codeUnknownPublicKey, "Klucz o identyfikatorze "+unknownKey+" nie jest wspierany."))
+		s.badRequest(w, r, unknownKeyError(unknownKey))
 		return
+	}
+	var key []byte // nil: not unwrapped (status 415)
+	if !sk.IsZero() {
+		key = sk.Reveal()
 	}
 	compression := "Zip"
 	if req.CompressionType != nil {
@@ -206,32 +206,6 @@ func exportAllowed(subjectType string, ctx ids.ContextType) bool {
 
 func exportStatus(code int, details ...string) statusInfo {
 	return statusInfo{Code: code, Description: exportDescriptions[code], Details: details}
-}
-
-// unwrapKey decodes the export's encryption: the AES key (nil when it
-// cannot be unwrapped — status 415, as KSeF reports it), the IV, or a
-// problem with the input, or the unknown publicKeyId (21470).
-func (s *Server) unwrapKey(enc encryptionInfo) (key, iv []byte, problem, unknownKey string) {
-	wrapped, err := base64.StdEncoding.DecodeString(enc.EncryptedSymmetricKey)
-	if err != nil || len(wrapped) == 0 {
-		return nil, nil, "encryption.encryptedSymmetricKey: not Base64", ""
-	}
-	iv, err = base64.StdEncoding.DecodeString(enc.InitializationVector)
-	if err != nil || len(iv) != aes.BlockSize {
-		return nil, nil, fmt.Sprintf("encryption.initializationVector: expected 16 bytes, got %d", len(iv)), ""
-	}
-	keyID := ""
-	if enc.PublicKeyID != nil {
-		keyID = *enc.PublicKeyID
-	}
-	kp, ok := s.symmetricKey(keyID)
-	if !ok {
-		return nil, nil, "", keyID
-	}
-	if plain, err := rsa.DecryptOAEP(sha256.New(), rand.Reader, kp.key, wrapped, nil); err == nil && len(plain) == 32 {
-		return plain, iv, "", ""
-	}
-	return nil, iv, "", ""
 }
 
 // buildPackage packs the selected invoices (within the limits), splits the

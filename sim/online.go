@@ -278,6 +278,40 @@ func (s *Server) symmetricKey(publicKeyID string) (*keyPair, bool) {
 	return nil, false
 }
 
+// sessionKey reads the encryption of a session open or an export: the AES
+// key (zero when it cannot be unwrapped — KSeF then accepts the request
+// and reports status 415), the IV, the input's problems, and a publicKeyId
+// the simulator does not know (21470).
+func (s *Server) sessionKey(enc encryptionInfo) (key secret.Bytes, iv []byte, problems []string, unknownKey string) {
+	wrapped, err := base64.StdEncoding.DecodeString(enc.EncryptedSymmetricKey)
+	if err != nil || len(wrapped) == 0 {
+		problems = append(problems, "encryption.encryptedSymmetricKey: not Base64")
+	}
+	iv, err = base64.StdEncoding.DecodeString(enc.InitializationVector)
+	if err != nil || len(iv) != aes.BlockSize {
+		problems = append(problems, fmt.Sprintf("encryption.initializationVector: expected 16 bytes, got %d", len(iv)))
+	}
+	if len(problems) > 0 {
+		return key, nil, problems, ""
+	}
+	keyID := ""
+	if enc.PublicKeyID != nil {
+		keyID = *enc.PublicKeyID
+	}
+	kp, ok := s.symmetricKey(keyID)
+	if !ok {
+		return key, nil, nil, keyID
+	}
+	if plain, err := rsa.DecryptOAEP(sha256.New(), rand.Reader, kp.key, wrapped, nil); err == nil && len(plain) == 32 {
+		key = secret.NewBytes(plain)
+	}
+	return key, iv, nil, ""
+}
+
+func unknownKeyError(keyID string) apiError {
+	return exc(codeUnknownPublicKey, "Klucz o identyfikatorze "+keyID+" nie jest wspierany.")
+}
+
 // POST /sessions/online
 func (s *Server) handleOpenOnline(w http.ResponseWriter, r *http.Request) {
 	op, ok := s.access(w, r)
@@ -297,32 +331,17 @@ func (s *Server) handleOpenOnline(w http.ResponseWriter, r *http.Request) {
 		}
 		problems = append(problems, fmt.Sprintf("formCode: %s is not supported (use %s)", formCodeText(req.FormCode), strings.Join(supported, ", ")))
 	}
-	wrapped, err := base64.StdEncoding.DecodeString(req.Encryption.EncryptedSymmetricKey)
-	if err != nil || len(wrapped) == 0 {
-		problems = append(problems, "encryption.encryptedSymmetricKey: not Base64")
-	}
-	iv, err := base64.StdEncoding.DecodeString(req.Encryption.InitializationVector)
-	if err != nil || len(iv) != aes.BlockSize {
-		problems = append(problems, fmt.Sprintf("encryption.initializationVector: expected 16 bytes, got %d", len(iv)))
-	}
+	// A key that cannot be unwrapped is no 400: the session exists, with
+	// status 415, and refuses invoices (21180), as on KSeF.
+	key, iv, keyProblems, unknownKey := s.sessionKey(req.Encryption)
+	problems = append(problems, keyProblems...)
 	if len(problems) > 0 {
 		s.badRequest(w, r, exc(codeValidation, problems...))
 		return
 	}
-	keyID := ""
-	if req.Encryption.PublicKeyID != nil {
-		keyID = *req.Encryption.PublicKeyID
-	}
-	kp, ok := s.symmetricKey(keyID)
-	if !ok {
-		s.badRequest(w, r, exc(codeUnknownPublicKey, "Klucz o identyfikatorze "+keyID+" nie jest wspierany."))
+	if unknownKey != "" {
+		s.badRequest(w, r, unknownKeyError(unknownKey))
 		return
-	}
-	// A key that cannot be unwrapped is no 400: the session exists, with
-	// status 415, and refuses invoices (21180), as on KSeF.
-	var key secret.Bytes
-	if plain, err := rsa.DecryptOAEP(sha256.New(), rand.Reader, kp.key, wrapped, nil); err == nil && len(plain) == 32 {
-		key = secret.NewBytes(plain)
 	}
 	now := s.now()
 	sess := &onlineSession{
